@@ -1,0 +1,336 @@
+// Field readers for the dispatch event structs, and the registry tables driven by the lists
+// in gwtape/gateway/events.h.
+#include <simdjson.h>
+
+#include <unordered_map>
+
+#include "decode_fields.h"
+#include "gwtape/gateway/events.h"
+
+namespace gwtape::gateway {
+namespace detail {
+
+// Events whose struct derives from a model struct with nothing added (ChannelCreateEvent,
+// MessageCreateEvent, ...) are read by the base's fields() through the derived-to-base
+// conversion; only the ones below add or differ.
+
+bool fields(Reader&, std::string_view, value, ResumedEvent&) { return true; }
+
+bool fields(Reader& r, std::string_view k, value v, ReadyEvent& out) {
+  GWTAPE_FIELD("v", v);
+  GWTAPE_FIELD("user", user);
+  GWTAPE_FIELD("guilds", guilds);
+  GWTAPE_FIELD("private_channels", private_channels);
+  GWTAPE_FIELD("session_id", session_id);
+  GWTAPE_FIELD("resume_gateway_url", resume_gateway_url);
+  GWTAPE_FIELD("shard", shard);
+  if (k == "application") {
+    UnavailableGuild app;  // {"id": ..., "flags": ...}: only the id is kept
+    if (!r.read_object(v, app)) return false;
+    out.application_id = app.id;
+  }
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, RateLimitedEvent& out) {
+  GWTAPE_FIELD("opcode", opcode);
+  GWTAPE_FIELD("retry_after", retry_after);
+  if (k == "meta") return r.read_raw(v, out.meta);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, ChannelPinsUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("last_pin_timestamp", last_pin_timestamp);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, ThreadCreateEvent& out) {
+  GWTAPE_FIELD("newly_created", newly_created);
+  return fields(r, k, v, static_cast<Channel&>(out));
+}
+
+bool fields(Reader& r, std::string_view k, value v, ThreadListSyncEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("channel_ids", channel_ids);
+  GWTAPE_FIELD("threads", threads);
+  GWTAPE_FIELD("members", members);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, ThreadMemberUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  return fields(r, k, v, static_cast<ThreadMember&>(out));
+}
+
+bool fields(Reader& r, std::string_view k, value v, ThreadMembersUpdateEvent& out) {
+  GWTAPE_FIELD("id", id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("member_count", member_count);
+  GWTAPE_FIELD("added_members", added_members);
+  GWTAPE_FIELD("removed_member_ids", removed_member_ids);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildBanAddEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("user", user);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildEmojisUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("emojis", emojis);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildStickersUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("stickers", stickers);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildIntegrationsUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildMemberAddEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  return fields(r, k, v, static_cast<Member&>(out));
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildMemberRemoveEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("user", user);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildMemberUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  return fields(r, k, v, static_cast<Member&>(out));
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildMembersChunkEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("members", members);
+  GWTAPE_FIELD("chunk_index", chunk_index);
+  GWTAPE_FIELD("chunk_count", chunk_count);
+  GWTAPE_FIELD("not_found", not_found);
+  GWTAPE_FIELD("presences", presences);
+  if (k == "nonce") return r.read_string_or_number(v, out.nonce);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildRoleCreateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("role", role);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, GuildRoleDeleteEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("role_id", role_id);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, MessageDeleteEvent& out) {
+  GWTAPE_FIELD("id", id);
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, MessageDeleteBulkEvent& out) {
+  GWTAPE_FIELD("ids", ids);
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, MessageReactionAddEvent& out) {
+  GWTAPE_FIELD("user_id", user_id);
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("message_id", message_id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("member", member);
+  GWTAPE_FIELD("emoji", emoji);
+  GWTAPE_FIELD("message_author_id", message_author_id);
+  GWTAPE_FIELD("burst", burst);
+  GWTAPE_FIELD("type", type);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, MessageReactionRemoveAllEvent& out) {
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("message_id", message_id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, MessageReactionRemoveEmojiEvent& out) {
+  GWTAPE_FIELD("emoji", emoji);
+  return fields(r, k, v, static_cast<MessageReactionRemoveAllEvent&>(out));
+}
+
+bool fields(Reader& r, std::string_view k, value v, TypingStartEvent& out) {
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("user_id", user_id);
+  GWTAPE_FIELD("timestamp", timestamp);
+  GWTAPE_FIELD("member", member);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, VoiceServerUpdateEvent& out) {
+  GWTAPE_FIELD("token", token);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("endpoint", endpoint);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, WebhooksUpdateEvent& out) {
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("channel_id", channel_id);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, InteractionCreateEvent& out) {
+  GWTAPE_FIELD("id", id);
+  GWTAPE_FIELD("application_id", application_id);
+  GWTAPE_FIELD("type", type);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("member", member);
+  GWTAPE_FIELD("user", user);
+  GWTAPE_FIELD("token", token);
+  GWTAPE_FIELD("version", version);
+  GWTAPE_FIELD("locale", locale);
+  GWTAPE_FIELD("guild_locale", guild_locale);
+  if (k == "data") return r.read_raw(v, out.data);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, InviteCreateEvent& out) {
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("code", code);
+  GWTAPE_FIELD("created_at", created_at);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("inviter", inviter);
+  GWTAPE_FIELD("max_age", max_age);
+  GWTAPE_FIELD("max_uses", max_uses);
+  GWTAPE_FIELD("temporary", temporary);
+  GWTAPE_FIELD("uses", uses);
+  return true;
+}
+
+bool fields(Reader& r, std::string_view k, value v, InviteDeleteEvent& out) {
+  GWTAPE_FIELD("channel_id", channel_id);
+  GWTAPE_FIELD("guild_id", guild_id);
+  GWTAPE_FIELD("code", code);
+  return true;
+}
+
+}  // namespace detail
+
+// ---- The registry ----------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kNames[] = {"",
+#define GWTAPE_X(e, n, ...) n,
+                                       GWTAPE_TYPED_EVENTS(GWTAPE_X) GWTAPE_RAW_EVENTS(GWTAPE_X)
+#undef GWTAPE_X
+};
+static_assert(std::size(kNames) == static_cast<std::size_t>(EventType::kCount));
+
+using DecodeFn = bool (*)(detail::Reader&, detail::value, EventPayload&);
+
+template <class T>
+bool decode_as(detail::Reader& r, detail::value v, EventPayload& payload) {
+  return r.read_object(v, payload.emplace<T>());
+}
+
+constexpr DecodeFn kDecoders[] = {nullptr,
+#define GWTAPE_X(e, n, T) &decode_as<T>,
+                                  GWTAPE_TYPED_EVENTS(GWTAPE_X)
+#undef GWTAPE_X
+#define GWTAPE_X(e, n) nullptr,
+                                      GWTAPE_RAW_EVENTS(GWTAPE_X)
+#undef GWTAPE_X
+};
+static_assert(std::size(kDecoders) == static_cast<std::size_t>(EventType::kCount));
+
+}  // namespace
+
+std::string_view event_name(EventType type) {
+  const auto i = static_cast<std::size_t>(type);
+  return i < std::size(kNames) ? kNames[i] : std::string_view{};
+}
+
+EventType event_type(std::string_view name) {
+  static const auto* const kByName = [] {
+    auto* map = new std::unordered_map<std::string_view, EventType>();
+    for (std::size_t i = 1; i < std::size(kNames); ++i) {
+      map->emplace(kNames[i], static_cast<EventType>(i));
+    }
+    return map;
+  }();
+  auto it = kByName->find(name);
+  return it == kByName->end() ? EventType::kUnknown : it->second;
+}
+
+bool is_typed(EventType type) {
+  const auto i = static_cast<std::size_t>(type);
+  return i < std::size(kDecoders) && kDecoders[i] != nullptr;
+}
+
+std::string_view Event::name() const {
+  return type == EventType::kUnknown ? std::string_view(unknown_name) : event_name(type);
+}
+
+class DecodeContext {
+ public:
+  simdjson::ondemand::parser parser;
+  std::string copy;  // the padded copy of a `d` that came without room for padding
+};
+
+EventDecoder::EventDecoder() : ctx_(std::make_unique<DecodeContext>()) {}
+EventDecoder::~EventDecoder() = default;
+
+Result<Event> EventDecoder::decode(std::string_view name, std::string_view d,
+                                   std::size_t capacity) {
+  Event event;
+  event.type = event_type(name);
+  if (event.type == EventType::kUnknown) event.unknown_name.assign(name);
+  if (!is_typed(event.type)) {
+    event.payload.emplace<RawEvent>(RawEvent{std::string(d)});
+    return event;
+  }
+  const char* data = d.data();
+  if (capacity < d.size() + simdjson::SIMDJSON_PADDING) {
+    ctx_->copy.reserve(d.size() + simdjson::SIMDJSON_PADDING);
+    ctx_->copy.assign(d);
+    data = ctx_->copy.data();
+    capacity = ctx_->copy.capacity();
+  }
+  auto fail = [&](Errc code, const std::string& what) -> Result<Event> {
+    return make_error(code, std::string(name) + ": " + what);
+  };
+  simdjson::ondemand::document doc;
+  if (auto e = ctx_->parser.iterate(data, d.size(), capacity).get(doc); e) {
+    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
+  }
+  detail::value root;
+  if (auto e = doc.get_value().get(root); e) {
+    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
+  }
+  detail::Reader reader;
+  if (!kDecoders[static_cast<std::size_t>(event.type)](reader, root, event.payload)) {
+    return fail(reader.syntax_error() ? Errc::kParse : Errc::kType, "d." + reader.problem());
+  }
+  return event;
+}
+
+}  // namespace gwtape::gateway

@@ -1,0 +1,159 @@
+#include "gwtape/gateway/envelope.h"
+
+#include <simdjson.h>
+
+#include <string>
+
+#include "gwtape/gateway/events.h"
+#include "json_read.h"
+
+namespace gwtape::gateway {
+namespace {
+
+// The first bytes of a frame, printable, for error messages.
+std::string excerpt(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 48)) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u >= 0x20 && u < 0x7f) ? c : '?';
+  }
+  if (text.size() > 48) out += "...";
+  return out;
+}
+
+Errc errc_of(simdjson::error_code e) {
+  switch (e) {
+    case simdjson::INCORRECT_TYPE:
+      return Errc::kType;
+    case simdjson::NUMBER_OUT_OF_RANGE:
+      return Errc::kOutOfRange;
+    default:
+      return Errc::kParse;
+  }
+}
+
+// A wrong type (kType) or a number that does not fit (kOutOfRange): simdjson reports both
+// as INCORRECT_TYPE for big integers, so ask the value's type.
+Errc integer_errc(simdjson::ondemand::value& v, simdjson::error_code e) {
+  simdjson::ondemand::json_type type;
+  if (e == simdjson::NUMBER_OUT_OF_RANGE ||
+      (v.type().get(type) == simdjson::SUCCESS && type == simdjson::ondemand::json_type::number)) {
+    return Errc::kOutOfRange;
+  }
+  return errc_of(e);
+}
+
+}  // namespace
+
+struct EnvelopeParser::Impl {
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::parser routing_parser;
+  std::string copy;  // padded copy of a frame that came without room for padding
+};
+
+EnvelopeParser::EnvelopeParser() : impl_(std::make_unique<Impl>()) {}
+EnvelopeParser::~EnvelopeParser() = default;
+
+Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity) {
+  Envelope env;
+  const char* data = text.data();
+  if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
+    impl_->copy.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+    impl_->copy.assign(text);
+    data = impl_->copy.data();
+    capacity = impl_->copy.capacity();
+  }
+  env.text = std::string_view(data, text.size());
+  env.capacity = capacity;
+
+  auto fail = [&](Errc code, std::string what) -> Result<Envelope> {
+    return make_error(code, "gateway frame: " + what + " in \"" + excerpt(text) + "\"");
+  };
+  auto fail_json = [&](simdjson::error_code e, std::string_view where) -> Result<Envelope> {
+    return fail(errc_of(e), std::string(where) + ": " + simdjson::error_message(e));
+  };
+
+  if (text.empty()) return fail(Errc::kParse, "empty frame");
+  simdjson::ondemand::document doc;
+  if (auto e = impl_->parser.iterate(data, text.size(), capacity).get(doc); e) {
+    return fail_json(e, "not JSON");
+  }
+  simdjson::ondemand::object obj;
+  if (auto e = doc.get_object().get(obj); e) {
+    return fail(e == simdjson::INCORRECT_TYPE ? Errc::kParse : errc_of(e),
+                "not a JSON object: " + std::string(simdjson::error_message(e)));
+  }
+  bool have_op = false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key); e) return fail_json(e, "bad key");
+    simdjson::ondemand::value v;
+    if (auto e = field.value().get(v); e) return fail_json(e, std::string(key));
+    if (key == "op") {
+      std::uint64_t op = 0;
+      if (auto e = v.get_uint64().get(op); e) {
+        return fail(integer_errc(v, e), "\"op\" must be an integer 0-255 (" +
+                                            std::string(simdjson::error_message(e)) + ")");
+      }
+      if (op > 255) return fail(Errc::kOutOfRange, "\"op\" " + std::to_string(op) + " > 255");
+      env.op = static_cast<OpCode>(op);
+      have_op = true;
+    } else if (key == "s") {
+      if (detail::Reader::is_null(v)) continue;
+      std::int64_t s = 0;
+      if (auto e = v.get_int64().get(s); e) {
+        return fail(integer_errc(v, e), "\"s\" must be null or an integer (" +
+                                            std::string(simdjson::error_message(e)) + ")");
+      }
+      if (s < 0) return fail(Errc::kOutOfRange, "\"s\" is negative");
+      env.s = s;
+    } else if (key == "t") {
+      if (detail::Reader::is_null(v)) continue;
+      if (auto e = v.get_string().get(env.t); e) {
+        return fail(
+            e == simdjson::INCORRECT_TYPE ? Errc::kType : Errc::kParse,
+            "\"t\" must be null or a string (" + std::string(simdjson::error_message(e)) + ")");
+      }
+    } else if (key == "d") {
+      if (auto e = detail::raw_json_of(v, env.d); e) return fail_json(e, "\"d\"");
+    }
+  }
+  // After the object, the document must be over ({"op":11} junk is not a frame).
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) {
+    return fail(Errc::kParse, "trailing content after the object");
+  }
+  if (!have_op) return fail(Errc::kMissingField, "no \"op\"");
+  return env;
+}
+
+RoutingIds EnvelopeParser::routing_ids(const Envelope& env) {
+  RoutingIds ids;
+  if (env.op != OpCode::kDispatch || env.d.size() < 2 || env.d.front() != '{') return ids;
+  const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
+  simdjson::ondemand::document doc;
+  if (impl_->routing_parser.iterate(env.d.data(), env.d.size(), room).get(doc)) return ids;
+  simdjson::ondemand::object obj;
+  if (doc.get_object().get(obj)) return ids;
+  const EventType type = event_type(env.t);
+  const bool id_is_channel =
+      (type >= EventType::kChannelCreate && type <= EventType::kThreadDelete &&
+       type != EventType::kChannelPinsUpdate);
+  const bool id_is_guild = type == EventType::kGuildCreate || type == EventType::kGuildUpdate ||
+                           type == EventType::kGuildDelete;
+  detail::Reader reader;
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) break;
+    simdjson::ondemand::value v;
+    if (field.value().get(v)) break;
+    Snowflake id;
+    if (key == "guild_id" || (key == "id" && id_is_guild)) {
+      if (reader.read(v, id) && id.valid()) ids.guild_id = id;
+    } else if (key == "channel_id" || (key == "id" && id_is_channel)) {
+      if (reader.read(v, id) && id.valid()) ids.channel_id = id;
+    }
+  }
+  return ids;
+}
+
+}  // namespace gwtape::gateway

@@ -1,0 +1,187 @@
+// gateway/json_read.h — private: reading Discord JSON into model structs with simdjson
+// On-Demand.
+//
+// A `Reader` walks one document. `read(value, T&)` is overloaded for every scalar and
+// container the model uses; structs are read by `read_object`, which calls the struct's
+// `fields(Reader&, key, value, T&)` overload (one per struct, in decode_model.cpp and
+// decode_events.cpp) for each key. Unknown keys are left unread: On-Demand skips them. Null
+// and missing fields keep their defaults. On error the reader records what was expected and
+// the path to the field ("members[3].user.id"), innermost first, for the message.
+//
+// Thread-safety: one Reader per document, on one thread. Lifetimes: values and keys point
+// into the document; everything stored in the model is copied out.
+#pragma once
+
+#include <simdjson.h>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gwtape/gateway/snowflake.h"
+
+namespace gwtape::gateway::detail {
+
+using simdjson::ondemand::json_type;
+using simdjson::ondemand::value;
+
+// The JSON text of a value of any type as it stands in the document, without the whitespace
+// that follows it. Scalars are validated first (raw_json_token alone does not check them).
+simdjson::error_code raw_json_of(value v, std::string_view& out);
+
+class Reader {
+ public:
+  // False after a failure; `problem()` says what and where.
+  bool failed() const { return !what_.empty(); }
+  std::string problem() const;
+  // True when the failure was malformed JSON rather than a well-formed value of a wrong type.
+  bool syntax_error() const { return syntax_error_; }
+
+  // Records a failure (first one wins) and returns false, for `return r.fail(...)`.
+  bool fail(std::string what);
+  bool fail(simdjson::error_code code, std::string_view expected);
+  void push_path(std::string_view segment) { path_.emplace_back(segment); }
+  void push_index(std::size_t index);
+
+  bool read(value v, bool& out);
+  bool read(value v, std::int32_t& out);
+  bool read(value v, std::int64_t& out);
+  bool read(value v, std::uint32_t& out);
+  bool read(value v, std::uint64_t& out);
+  bool read(value v, double& out);
+  bool read(value v, std::string& out);
+  bool read(value v, std::optional<std::string>& out);
+  bool read(value v, Snowflake& out);
+  bool read(value v, Timestamp& out);
+  // The value's JSON text as it stands in the document, whatever its type.
+  bool read_raw(value v, std::string& out);
+  // A string or a number, kept as text (nonces).
+  bool read_string_or_number(value v, std::optional<std::string>& out);
+
+  template <class T>
+  bool read(value v, std::vector<T>& out);
+  template <class T>
+  bool read(value v, std::optional<T>& out);
+  template <class T, std::size_t N>
+  bool read(value v, std::array<T, N>& out);
+  template <class T>
+  bool read(value v, T& out) {
+    return read_object(v, out);
+  }
+
+  // Reads an object field by field with `fields(*this, key, value, out)`; null: no change.
+  template <class T>
+  bool read_object(value v, T& out);
+
+  // True if v is JSON null (and consumes it); false for anything else or an error.
+  static bool is_null(value& v);
+
+ private:
+  template <class Int>
+  bool read_int(value v, Int& out, std::string_view expected);
+
+  std::string what_;
+  std::vector<std::string> path_;  // innermost first
+  bool syntax_error_ = false;
+};
+
+// ---- template definitions ---------------------------------------------------------------
+
+template <class Int>
+bool Reader::read_int(value v, Int& out, std::string_view expected) {
+  if (is_null(v)) return true;
+  std::int64_t x = 0;
+  if (auto e = v.get_int64().get(x); e) {
+    std::uint64_t u = 0;
+    if constexpr (std::is_unsigned_v<Int>) {
+      if (v.get_uint64().get(u) == simdjson::SUCCESS && u <= std::numeric_limits<Int>::max()) {
+        out = static_cast<Int>(u);
+        return true;
+      }
+    }
+    return fail(e, expected);
+  }
+  if (x < static_cast<std::int64_t>(std::numeric_limits<Int>::min()) ||
+      (x > 0 && static_cast<std::uint64_t>(x) > std::numeric_limits<Int>::max())) {
+    return fail(std::string(expected) + ", got " + std::to_string(x) + " (out of range)");
+  }
+  out = static_cast<Int>(x);
+  return true;
+}
+
+template <class T>
+bool Reader::read(value v, std::vector<T>& out) {
+  out.clear();
+  if (is_null(v)) return true;
+  simdjson::ondemand::array arr;
+  if (auto e = v.get_array().get(arr); e) return fail(e, "an array");
+  std::size_t i = 0;
+  for (auto element : arr) {
+    value ev;
+    if (auto e = element.get(ev); e) {
+      push_index(i);
+      return fail(e, "an array element");
+    }
+    if (!read(ev, out.emplace_back())) {
+      push_index(i);
+      return false;
+    }
+    ++i;
+  }
+  return true;
+}
+
+template <class T>
+bool Reader::read(value v, std::optional<T>& out) {
+  if (is_null(v)) {
+    out.reset();
+    return true;
+  }
+  return read(v, out.emplace());
+}
+
+template <class T, std::size_t N>
+bool Reader::read(value v, std::array<T, N>& out) {
+  simdjson::ondemand::array arr;
+  if (auto e = v.get_array().get(arr); e) return fail(e, "an array");
+  std::size_t i = 0;
+  for (auto element : arr) {
+    value ev;
+    if (i >= N) return fail("an array of " + std::to_string(N) + " elements, got more");
+    if (auto e = element.get(ev); e || !read(ev, out[i])) {
+      push_index(i);
+      return e ? fail(e, "an array element") : false;
+    }
+    ++i;
+  }
+  if (i != N)
+    return fail("an array of " + std::to_string(N) + " elements, got " + std::to_string(i));
+  return true;
+}
+
+template <class T>
+bool Reader::read_object(value v, T& out) {
+  if (is_null(v)) return true;
+  simdjson::ondemand::object obj;
+  if (auto e = v.get_object().get(obj); e) return fail(e, "an object");
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key); e) return fail(e, "an object key");
+    value fv;
+    if (auto e = field.value().get(fv); e) {
+      push_path(key);
+      return fail(e, "a value");
+    }
+    if (!fields(*this, key, fv, out)) {
+      push_path(key);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace gwtape::gateway::detail

@@ -1,0 +1,67 @@
+// gwtape/gateway/envelope.h — the gateway payload envelope {"op", "d", "s", "t"}.
+//
+// `EnvelopeParser::parse` reads one frame's text with simdjson On-Demand, in any field order,
+// and returns its opcode, sequence, event name and the raw JSON text of `d` (not copied: a
+// view into the frame). Unknown opcodes are carried, not rejected. `routing_ids` finds the
+// guild and channel a dispatch is about, for the log's indexed columns.
+//
+// Thread-safety: an EnvelopeParser is not thread-safe (it owns simdjson buffers); use one per
+// thread. Lifetimes: every string_view in an Envelope points into the text given to `parse`
+// (or, when that text had no room for simdjson's padding, into the parser's own copy of it),
+// so it is valid until the next `parse` on the same parser and while the text is unchanged.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gwtape/gateway/errors.h"
+#include "gwtape/gateway/opcode.h"
+#include "gwtape/gateway/snowflake.h"
+
+namespace gwtape::gateway {
+
+struct Envelope {
+  OpCode op = OpCode::kDispatch;
+  std::optional<std::int64_t> s;  // null or absent: nullopt
+  std::string_view t;             // null or absent: empty
+  std::string_view d;             // raw JSON of d ("null" when null); absent: empty
+  // The padded text the views point into, and how much readable room follows `d` (for a
+  // second, typed parse of `d` without a copy).
+  std::string_view text;
+  std::size_t capacity = 0;
+};
+
+struct RoutingIds {
+  std::optional<Snowflake> guild_id;
+  std::optional<Snowflake> channel_id;
+};
+
+class EnvelopeParser {
+ public:
+  EnvelopeParser();
+  ~EnvelopeParser();
+  EnvelopeParser(const EnvelopeParser&) = delete;
+  EnvelopeParser& operator=(const EnvelopeParser&) = delete;
+
+  // Parses a frame. Errors: kParse (not JSON, truncated, invalid UTF-8, not an object),
+  // kType ("op":"x", "s":"1", "t":5), kMissingField (no "op"), kOutOfRange (op outside 0-255,
+  // s negative or beyond int64). The message names the field and quotes the start of the text.
+  // `capacity` is how many bytes are readable from text.data() (text.size() + padding when
+  // the caller allocated it, e.g. a std::string's capacity()); with less than
+  // simdjson::SIMDJSON_PADDING of room the text is copied once into the parser.
+  Result<Envelope> parse(std::string_view text, std::size_t capacity = 0);
+
+  // For a dispatch: d.guild_id and d.channel_id; for CHANNEL_*/THREAD_* events d.id is the
+  // channel; for GUILD_CREATE/UPDATE/DELETE d.id is the guild. Absent ids are nullopt. Never
+  // fails: a malformed d gives no ids.
+  RoutingIds routing_ids(const Envelope& env);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gwtape::gateway

@@ -1,0 +1,124 @@
+#include "gwtape/gateway/envelope.h"
+
+#include <catch2/catch_test_macros.hpp>
+#include <string>
+
+using gwtape::gateway::EnvelopeParser;
+using gwtape::gateway::Errc;
+using gwtape::gateway::OpCode;
+
+TEST_CASE("envelope fields are read in any order", "[gateway][envelope]") {
+  EnvelopeParser p;
+  for (std::string text :
+       {R"({"op":0,"d":{"a":[1,2]},"s":42,"t":"MESSAGE_CREATE"})",
+        R"({"t":"MESSAGE_CREATE","s":42,"op":0,"d":{"a":[1,2]}})",
+        R"({"d":{"a":[1,2]},"t":"MESSAGE_CREATE","op":0,"s":42})",
+        R"( { "s" : 42 , "d" : {"a":[1,2]} , "op" : 0 , "t" : "MESSAGE_CREATE" } )"}) {
+    auto env = p.parse(text);
+    INFO(text);
+    REQUIRE(env.ok());
+    CHECK(env->op == OpCode::kDispatch);
+    CHECK(env->s == 42);
+    CHECK(env->t == "MESSAGE_CREATE");
+    CHECK(env->d == R"({"a":[1,2]})");
+  }
+}
+
+TEST_CASE("envelope carries scalars, nulls and unknown opcodes", "[gateway][envelope]") {
+  EnvelopeParser p;
+  auto hb = p.parse(R"({"op":1,"d":null,"s":null,"t":null})");
+  REQUIRE(hb.ok());
+  CHECK(hb->op == OpCode::kHeartbeat);
+  CHECK_FALSE(hb->s.has_value());
+  CHECK(hb->t.empty());
+  CHECK(hb->d == "null");
+  auto hb2 = p.parse(R"({"op":1,"d":251})");
+  REQUIRE(hb2.ok());
+  CHECK(hb2->d == "251");
+  auto inv = p.parse(R"({"op":9,"d":false })");
+  REQUIRE(inv.ok());
+  CHECK(inv->d == "false");
+  auto str = p.parse(R"({"op":99,"d":"x\"y"})");
+  REQUIRE(str.ok());
+  CHECK(static_cast<int>(str->op) == 99);
+  CHECK(str->d == R"("x\"y")");
+  auto ack = p.parse(R"({"op":11})");
+  REQUIRE(ack.ok());
+  CHECK(ack->d.empty());
+}
+
+TEST_CASE("routing ids come from d", "[gateway][envelope]") {
+  EnvelopeParser p;
+  std::string msg =
+      R"({"t":"MESSAGE_CREATE","s":2,"op":0,"d":{"id":"5","channel_id":"41771983423143937","guild_id":"197038439483310086"}})";
+  auto env = p.parse(msg);
+  REQUIRE(env.ok());
+  auto ids = p.routing_ids(*env);
+  CHECK(ids.guild_id->value == 197038439483310086ULL);
+  CHECK(ids.channel_id->value == 41771983423143937ULL);
+  auto ch = p.parse(R"({"t":"CHANNEL_UPDATE","s":3,"op":0,"d":{"id":"7","guild_id":"8"}})");
+  REQUIRE(ch.ok());
+  auto ch_ids = p.routing_ids(*ch);
+  CHECK(ch_ids.channel_id->value == 7);
+  CHECK(ch_ids.guild_id->value == 8);
+  auto guild = p.parse(R"({"t":"GUILD_CREATE","s":3,"op":0,"d":{"id":"9","name":"x"}})");
+  REQUIRE(guild.ok());
+  CHECK(p.routing_ids(*guild).guild_id->value == 9);
+  CHECK_FALSE(p.routing_ids(*guild).channel_id.has_value());
+  auto hb = p.parse(R"({"op":1,"d":4})");
+  REQUIRE(hb.ok());
+  CHECK_FALSE(p.routing_ids(*hb).guild_id.has_value());
+}
+
+namespace {
+Errc parse_error(std::string_view text) {
+  EnvelopeParser p;
+  auto env = p.parse(text);
+  REQUIRE_FALSE(env.ok());
+  INFO(env.error().message);
+  CHECK_FALSE(env.error().message.empty());
+  return env.error().code;
+}
+}  // namespace
+
+TEST_CASE("bad frames give clear error values, never a crash", "[gateway][envelope]") {
+  CHECK(parse_error("") == Errc::kParse);
+  CHECK(parse_error(R"({"op":0,"d":{"content":"trunc)") == Errc::kParse);
+  CHECK(parse_error(R"({"op":0,"d":{"a":1})") == Errc::kParse);
+  CHECK(parse_error(R"({"op":"x","d":null})") == Errc::kType);
+  CHECK(parse_error(R"({"d":null})") == Errc::kMissingField);
+  CHECK(parse_error(R"({"op":256})") == Errc::kOutOfRange);
+  CHECK(parse_error(R"({"op":-1})") != Errc::kMissingField);
+  CHECK(parse_error(R"({"op":1e400})") != Errc::kMissingField);
+  CHECK(parse_error(R"({"op":0,"s":99999999999999999999999})") == Errc::kOutOfRange);
+  CHECK(parse_error(R"({"op":0,"s":"1"})") == Errc::kType);
+  CHECK(parse_error(R"({"op":0,"t":5})") == Errc::kType);
+  CHECK(parse_error("[1,2,3]") == Errc::kParse);
+  CHECK(parse_error(R"({"op":11} junk)") == Errc::kParse);
+  CHECK(parse_error("{\"op\":0,\"d\":\"\xC3\x28\"}") == Errc::kParse);  // invalid UTF-8
+  std::string garbage(256, '\0');
+  for (int i = 0; i < 256; ++i) garbage[i] = static_cast<char>((i * 131 + 7) & 0xff);
+  CHECK(parse_error(garbage) == Errc::kParse);
+  // Unbalanced nesting is malformed; balanced deep nesting is valid JSON and is carried (the
+  // typed decoders reject it where they expect an object, see events_test.cpp).
+  CHECK(parse_error(R"({"op":0,"d":)" + std::string(5000, '[') + "}") == Errc::kParse);
+}
+
+TEST_CASE("deeply nested but valid d is carried as raw text", "[gateway][envelope]") {
+  std::string deep = R"({"op":0,"d":)" + std::string(5000, '[') + std::string(5000, ']') + "}";
+  EnvelopeParser p;
+  auto env = p.parse(deep);
+  REQUIRE(env.ok());
+  CHECK(env->d.size() == 10000);
+}
+
+TEST_CASE("a 10 MB string in d is carried without a copy", "[gateway][envelope]") {
+  std::string text = R"({"op":0,"t":"X","s":1,"d":{"s":")" + std::string(10 << 20, 'x') + "\"}}";
+  text.reserve(text.size() + 64);  // room for simdjson's padding: no copy
+  EnvelopeParser p;
+  auto env = p.parse(text, text.capacity());
+  REQUIRE(env.ok());
+  CHECK(env->d.size() == (10u << 20) + 8);
+  CHECK(env->d.data() > text.data());
+  CHECK(env->d.data() < text.data() + text.size());
+}
