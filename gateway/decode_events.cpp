@@ -16,6 +16,11 @@ namespace detail {
 
 bool fields(Reader&, std::string_view, value, ResumedEvent&) { return true; }
 
+bool fields(Reader& r, std::string_view k, value v, HelloEvent& out) {
+  GWTAPE_FIELD("heartbeat_interval", heartbeat_interval);
+  return true;
+}
+
 bool fields(Reader& r, std::string_view k, value v, ReadyEvent& out) {
   GWTAPE_FIELD("v", v);
   GWTAPE_FIELD("user", user);
@@ -298,6 +303,41 @@ class DecodeContext {
 
 EventDecoder::EventDecoder() : ctx_(std::make_unique<DecodeContext>()) {}
 EventDecoder::~EventDecoder() = default;
+EventDecoder::EventDecoder(EventDecoder&&) noexcept = default;
+EventDecoder& EventDecoder::operator=(EventDecoder&&) noexcept = default;
+
+namespace {
+
+// Reads d (raw JSON text) into out with `read`, through ctx's parser. The message names `what`.
+template <class Read>
+Status decode_into(DecodeContext& ctx, std::string_view what, std::string_view d,
+                   std::size_t capacity, Read&& read) {
+  const char* data = d.data();
+  if (capacity < d.size() + simdjson::SIMDJSON_PADDING) {
+    ctx.copy.reserve(d.size() + simdjson::SIMDJSON_PADDING);
+    ctx.copy.assign(d);
+    data = ctx.copy.data();
+    capacity = ctx.copy.capacity();
+  }
+  auto fail = [&](Errc code, const std::string& problem) -> Status {
+    return make_error(code, std::string(what) + ": " + problem);
+  };
+  simdjson::ondemand::document doc;
+  if (auto e = ctx.parser.iterate(data, d.size(), capacity).get(doc); e) {
+    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
+  }
+  detail::value root;
+  if (auto e = doc.get_value().get(root); e) {
+    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
+  }
+  detail::Reader reader;
+  if (!read(reader, root)) {
+    return fail(reader.syntax_error() ? Errc::kParse : Errc::kType, "d." + reader.problem());
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<Event> EventDecoder::decode(std::string_view name, std::string_view d,
                                    std::size_t capacity) {
@@ -308,29 +348,24 @@ Result<Event> EventDecoder::decode(std::string_view name, std::string_view d,
     event.payload.emplace<RawEvent>(RawEvent{std::string(d)});
     return event;
   }
-  const char* data = d.data();
-  if (capacity < d.size() + simdjson::SIMDJSON_PADDING) {
-    ctx_->copy.reserve(d.size() + simdjson::SIMDJSON_PADDING);
-    ctx_->copy.assign(d);
-    data = ctx_->copy.data();
-    capacity = ctx_->copy.capacity();
-  }
-  auto fail = [&](Errc code, const std::string& what) -> Result<Event> {
-    return make_error(code, std::string(name) + ": " + what);
-  };
-  simdjson::ondemand::document doc;
-  if (auto e = ctx_->parser.iterate(data, d.size(), capacity).get(doc); e) {
-    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
-  }
-  detail::value root;
-  if (auto e = doc.get_value().get(root); e) {
-    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
-  }
-  detail::Reader reader;
-  if (!kDecoders[static_cast<std::size_t>(event.type)](reader, root, event.payload)) {
-    return fail(reader.syntax_error() ? Errc::kParse : Errc::kType, "d." + reader.problem());
-  }
+  const DecodeFn decode_fn = kDecoders[static_cast<std::size_t>(event.type)];
+  Status st = decode_into(*ctx_, name, d, capacity, [&](detail::Reader& r, detail::value v) {
+    return decode_fn(r, v, event.payload);
+  });
+  if (!st.ok()) return std::move(st).error();
   return event;
+}
+
+Result<HelloEvent> EventDecoder::decode_hello(std::string_view d, std::size_t capacity) {
+  HelloEvent hello;
+  Status st = decode_into(*ctx_, "HELLO", d, capacity, [&](detail::Reader& r, detail::value v) {
+    return r.read_object(v, hello);
+  });
+  if (!st.ok()) return std::move(st).error();
+  if (hello.heartbeat_interval <= 0) {
+    return make_error(Errc::kMissingField, "HELLO: no positive d.heartbeat_interval");
+  }
+  return hello;
 }
 
 }  // namespace gwtape::gateway

@@ -53,6 +53,8 @@ struct EnvelopeParser::Impl {
 
 EnvelopeParser::EnvelopeParser() : impl_(std::make_unique<Impl>()) {}
 EnvelopeParser::~EnvelopeParser() = default;
+EnvelopeParser::EnvelopeParser(EnvelopeParser&&) noexcept = default;
+EnvelopeParser& EnvelopeParser::operator=(EnvelopeParser&&) noexcept = default;
 
 Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity) {
   Envelope env;

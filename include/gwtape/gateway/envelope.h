@@ -45,6 +45,8 @@ class EnvelopeParser {
   ~EnvelopeParser();
   EnvelopeParser(const EnvelopeParser&) = delete;
   EnvelopeParser& operator=(const EnvelopeParser&) = delete;
+  EnvelopeParser(EnvelopeParser&&) noexcept;
+  EnvelopeParser& operator=(EnvelopeParser&&) noexcept;
 
   // Parses a frame. Errors: kParse (not JSON, truncated, invalid UTF-8, not an object),
   // kType ("op":"x", "s":"1", "t":5), kMissingField (no "op"), kOutOfRange (op outside 0-255,

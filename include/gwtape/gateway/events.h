@@ -214,6 +214,11 @@ struct InviteDeleteEvent {
   std::string code;
 };
 
+// op 10's payload (not a dispatch; the seed's HelloEvent).
+struct HelloEvent {
+  std::int64_t heartbeat_interval = 0;  // milliseconds
+};
+
 // An event kept as raw JSON: documented but not modelled, or unknown.
 struct RawEvent {
   std::string d;
@@ -350,8 +355,12 @@ class EventDecoder {
   ~EventDecoder();
   EventDecoder(const EventDecoder&) = delete;
   EventDecoder& operator=(const EventDecoder&) = delete;
+  EventDecoder(EventDecoder&&) noexcept;
+  EventDecoder& operator=(EventDecoder&&) noexcept;
 
   Result<Event> decode(std::string_view name, std::string_view d, std::size_t capacity = 0);
+  // op 10's d. Errors: kMissingField without a positive heartbeat_interval.
+  Result<HelloEvent> decode_hello(std::string_view d, std::size_t capacity = 0);
 
  private:
   std::unique_ptr<DecodeContext> ctx_;

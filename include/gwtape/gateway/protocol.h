@@ -1,0 +1,148 @@
+// gwtape/gateway/protocol.h — the v10 gateway rules as a state machine without I/O.
+//
+// `Protocol` is the seed's HandleOP / HandleEvent: it is fed what happened (a frame arrived,
+// a timer fired, the connection closed) together with the time, and returns what to do
+// (send a heartbeat, identify or resume; reconnect and how; deliver an event; give up). It
+// never reads a clock, a random device or a socket: those are the caller's, injected. The
+// live Gateway and the Replayer both drive this same object, which is what makes a replay
+// take the very path the live session took.
+//
+// Thread-safety: not thread-safe; one owner (the gateway's loop). Lifetimes: Actions own
+// their data; a Protocol holds no references to its inputs after a call returns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "gwtape/gateway/clock.h"
+#include "gwtape/gateway/envelope.h"
+#include "gwtape/gateway/errors.h"
+#include "gwtape/gateway/events.h"
+
+namespace gwtape::gateway {
+
+// The last dispatch sequence number seen on the session (the seed's Sequence).
+class Sequence {
+ public:
+  enum class Order { kNext, kDuplicate, kGap };
+  std::optional<std::int64_t> get() const { return last_; }
+  // Where s stands against the last one: a resume replays events we may already have.
+  Order observe(std::int64_t s) const;
+  void set(std::int64_t s) { last_ = s; }
+  void reset() { last_.reset(); }
+
+ private:
+  std::optional<std::int64_t> last_;
+};
+
+// Explicit phases (twilight's habit): what the connection is doing now.
+enum class Phase {
+  kDisconnected,   // no connection; waiting to (re)connect
+  kWaitingHello,   // connected, HELLO not yet received
+  kIdentifying,    // identify sent, READY not yet received
+  kResuming,       // resume sent, RESUMED not yet received
+  kActive,         // READY or RESUMED received
+  kFatallyClosed,  // closed with 4004 or 4010-4014: no retry
+};
+std::string_view phase_name(Phase phase);
+
+enum class Command { kHeartbeat, kIdentify, kResume };
+
+struct SendCommand {
+  Command command;
+};
+// Close the connection (when one is open) with `close_code`, wait `delay_ns`, connect again
+// and then resume (`resume`) or identify from scratch at the original URL.
+struct Reconnect {
+  bool resume = true;
+  std::uint16_t close_code = 4000;
+  std::string reason;
+  std::int64_t delay_ns = 0;
+};
+struct FatalClose {
+  std::uint16_t code = 0;
+  std::string meaning;
+};
+struct DeliverEvent {
+  std::int64_t seq = 0;
+  Event event;
+};
+// A frame or a dispatch that could not be understood: reported, never fatal by itself.
+struct ProtocolError {
+  Error error;
+};
+using Action = std::variant<SendCommand, Reconnect, FatalClose, DeliverEvent, ProtocolError>;
+using Actions = std::vector<Action>;
+
+struct ProtocolOptions {
+  // After this long without an ACK, a reconnect identifies instead of resuming.
+  std::int64_t resume_window_ns = 15LL * 60 * 1'000'000'000;
+  // Close code we use to end a connection while keeping the session resumable.
+  std::uint16_t resumable_close_code = 4000;
+};
+
+class Protocol {
+ public:
+  explicit Protocol(ProtocolOptions options = {}) : options_(options) {}
+
+  // A transport connection is open; HELLO is expected next.
+  void on_connected(std::int64_t now_ns);
+
+  // handle_op: one received frame's text. Parses the envelope and applies the opcode's rule;
+  // dispatches go through handle_event. `capacity` as in EnvelopeParser::parse.
+  Actions handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
+                    std::size_t capacity = 0);
+  // handle_event: a dispatch (op 0) whose envelope is already parsed.
+  Actions handle_event(const Envelope& env, std::int64_t now_ns);
+
+  // The heartbeat timer: call at or after next_deadline_ns().
+  Actions on_timer(std::int64_t now_ns);
+  // The connection ended: a close frame from the peer (code 0 when there was none: a
+  // dropped TCP connection, a TLS error).
+  Actions on_closed(std::uint16_t code, std::int64_t now_ns);
+  // We sent a heartbeat (scheduled, or in answer to op 1): an ACK is now due.
+  void on_heartbeat_sent(std::int64_t now_ns);
+
+  // When on_timer wants to run next; nullopt when no heartbeat is scheduled.
+  std::optional<std::int64_t> next_deadline_ns() const { return next_beat_ns_; }
+  // Resume (rather than identify) if the connection dropped now.
+  bool can_resume(std::int64_t now_ns) const;
+
+  Phase phase() const { return phase_; }
+  const Sequence& sequence() const { return seq_; }
+  const std::string& session_id() const { return session_id_; }
+  const std::string& resume_gateway_url() const { return resume_url_; }
+  std::int64_t heartbeat_interval_ns() const { return interval_ns_; }
+  // Dispatches dropped as duplicates of a resume replay, and gaps seen in s.
+  std::uint64_t duplicates() const { return duplicates_; }
+  std::uint64_t gaps() const { return gaps_; }
+
+  // What a close code means, and whether it ends the session for good.
+  static std::string_view close_code_meaning(std::uint16_t code);
+  static bool is_fatal_close(std::uint16_t code);
+
+ private:
+  Actions on_hello(const Envelope& env, std::int64_t now_ns, Random& random);
+  Actions on_invalid_session(const Envelope& env, Random& random);
+  void forget_session();
+
+  ProtocolOptions options_;
+  EnvelopeParser envelopes_;
+  EventDecoder decoder_;
+  Phase phase_ = Phase::kDisconnected;
+  Sequence seq_;
+  std::string session_id_;
+  std::string resume_url_;
+  std::int64_t interval_ns_ = 0;
+  std::optional<std::int64_t> next_beat_ns_;
+  bool awaiting_ack_ = false;
+  std::optional<std::int64_t> last_ack_ns_;  // or HELLO's time, before the first ACK
+  std::uint64_t duplicates_ = 0;
+  std::uint64_t gaps_ = 0;
+};
+
+}  // namespace gwtape::gateway

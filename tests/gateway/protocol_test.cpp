@@ -1,0 +1,211 @@
+#include "gwtape/gateway/protocol.h"
+
+#include <catch2/catch_test_macros.hpp>
+#include <string>
+
+using namespace gwtape::gateway;
+
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+
+// `only` returns a pointer into `actions`: keep the vector alive while using it.
+
+// A Random that returns a fixed fraction, to pin the jitter.
+class FixedRandom final : public Random {
+ public:
+  explicit FixedRandom(double fraction)
+      : bits_(static_cast<std::uint64_t>(fraction * 0x1.0p53) << 11) {}
+  std::uint64_t next_u64() override { return bits_; }
+
+ private:
+  std::uint64_t bits_;
+};
+
+template <class T>
+const T* only(const Actions& actions) {
+  REQUIRE(actions.size() == 1);
+  return std::get_if<T>(&actions[0]);
+}
+
+const char* kHello =
+    R"({"op":10,"d":{"heartbeat_interval":41250,"_trace":["x"]},"s":null,"t":null})";
+const char* kReady =
+    R"({"t":"READY","s":1,"op":0,"d":{"v":10,"user":{"id":"80351110224678912","username":"bot"},)"
+    R"("guilds":[{"id":"197038439483310086","unavailable":true}],"session_id":"sess-1",)"
+    R"("resume_gateway_url":"wss://resume.example:1","shard":[0,1],"application":{"id":"7"}}})";
+
+std::string dispatch(int s) {
+  return R"({"t":"TYPING_START","s":)" + std::to_string(s) +
+         R"(,"op":0,"d":{"channel_id":"1","user_id":"2","timestamp":1700000000}})";
+}
+
+// Connected, HELLO'd, identified, READY.
+Protocol ready_protocol(Random& random) {
+  Protocol p;
+  p.on_connected(0);
+  auto hello = p.handle_op(kHello, 0, random);
+  REQUIRE(only<SendCommand>(hello)->command == Command::kIdentify);
+  auto ready = p.handle_op(kReady, kMs, random);
+  REQUIRE(only<DeliverEvent>(ready)->event.type == EventType::kReady);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("HELLO schedules the first beat at interval x jitter, then identify",
+          "[gateway][protocol]") {
+  for (double jitter : {0.0, 0.25, 0.999}) {
+    FixedRandom random(jitter);
+    Protocol p;
+    p.on_connected(1000);
+    auto actions = p.handle_op(kHello, 1000, random);
+    CHECK(only<SendCommand>(actions)->command == Command::kIdentify);
+    CHECK(p.phase() == Phase::kIdentifying);
+    CHECK(p.heartbeat_interval_ns() == 41250 * kMs);
+    REQUIRE(p.next_deadline_ns().has_value());
+    const std::int64_t first = *p.next_deadline_ns() - 1000;
+    CHECK(first >= 0);
+    CHECK(first < 41250 * kMs);
+    CHECK(first == static_cast<std::int64_t>(41250.0 * kMs * jitter));
+    CHECK(p.on_timer(*p.next_deadline_ns() - 1).empty());
+    CHECK(only<SendCommand>(p.on_timer(*p.next_deadline_ns()))->command == Command::kHeartbeat);
+  }
+}
+
+TEST_CASE("HELLO without an interval is an error and a reconnect", "[gateway][protocol]") {
+  SplitMix64 random(1);
+  Protocol p;
+  p.on_connected(0);
+  auto actions = p.handle_op(R"({"op":10,"d":{}})", 0, random);
+  REQUIRE(actions.size() == 2);
+  CHECK(std::get<ProtocolError>(actions[0]).error.code == Errc::kMissingField);
+  CHECK(std::holds_alternative<Reconnect>(actions[1]));
+}
+
+TEST_CASE("READY stores the session; op 1 asks for an immediate beat", "[gateway][protocol]") {
+  SplitMix64 random(7);
+  Protocol p = ready_protocol(random);
+  CHECK(p.phase() == Phase::kActive);
+  CHECK(p.session_id() == "sess-1");
+  CHECK(p.resume_gateway_url() == "wss://resume.example:1");
+  CHECK(p.sequence().get() == 1);
+  CHECK(only<SendCommand>(p.handle_op(R"({"op":1,"d":null})", 2 * kMs, random))->command ==
+        Command::kHeartbeat);
+}
+
+TEST_CASE("a missed ACK between two beats is a zombie; op 11 clears it", "[gateway][protocol]") {
+  FixedRandom random(0.5);
+  Protocol p = ready_protocol(random);
+  std::int64_t t = *p.next_deadline_ns();
+  REQUIRE(only<SendCommand>(p.on_timer(t))->command == Command::kHeartbeat);
+  p.on_heartbeat_sent(t);
+  CHECK(p.handle_op(R"({"op":11})", t + 50 * kMs, random).empty());
+  t = *p.next_deadline_ns();
+  CHECK(t == *p.next_deadline_ns());
+  REQUIRE(only<SendCommand>(p.on_timer(t))->command == Command::kHeartbeat);
+  p.on_heartbeat_sent(t);
+  // No ACK this time: the next beat finds the connection dead.
+  auto dead = p.on_timer(*p.next_deadline_ns());
+  const Reconnect* r = only<Reconnect>(dead);
+  REQUIRE(r != nullptr);
+  CHECK(r->resume);
+  CHECK(r->close_code != 1000);
+  CHECK(r->close_code != 1001);
+}
+
+TEST_CASE("op 7 reconnects and resumes; HELLO then sends RESUME", "[gateway][protocol]") {
+  SplitMix64 random(3);
+  Protocol p = ready_protocol(random);
+  auto op7 = p.handle_op(R"({"op":7,"d":null})", 5 * kMs, random);
+  const Reconnect* r = only<Reconnect>(op7);
+  REQUIRE(r != nullptr);
+  CHECK(r->resume);
+  CHECK(r->close_code == 4000);
+  p.on_connected(6 * kMs);
+  CHECK(only<SendCommand>(p.handle_op(kHello, 6 * kMs, random))->command == Command::kResume);
+  CHECK(p.phase() == Phase::kResuming);
+  CHECK(only<DeliverEvent>(
+            p.handle_op(R"({"t":"RESUMED","s":2,"op":0,"d":{}})", 7 * kMs, random)) != nullptr);
+  CHECK(p.phase() == Phase::kActive);
+}
+
+TEST_CASE("op 9 true resumes, false waits 1-5 s and identifies", "[gateway][protocol]") {
+  SplitMix64 random(11);
+  Protocol p = ready_protocol(random);
+  auto op9 = p.handle_op(R"({"op":9,"d":true})", 2 * kMs, random);
+  const Reconnect* r = only<Reconnect>(op9);
+  REQUIRE(r != nullptr);
+  CHECK(r->resume);
+  auto again = p.handle_op(R"({"op":9,"d":false})", 3 * kMs, random);
+  r = only<Reconnect>(again);
+  REQUIRE(r != nullptr);
+  CHECK_FALSE(r->resume);
+  CHECK(r->delay_ns >= 1000 * kMs);
+  CHECK(r->delay_ns <= 5000 * kMs);
+  CHECK(p.session_id().empty());
+  p.on_connected(4 * kMs);
+  CHECK(only<SendCommand>(p.handle_op(kHello, 4 * kMs, random))->command == Command::kIdentify);
+}
+
+TEST_CASE("resume replays are delivered once; gaps are counted", "[gateway][protocol]") {
+  SplitMix64 random(5);
+  Protocol p = ready_protocol(random);
+  for (int s = 2; s <= 4; ++s) {
+    CHECK(only<DeliverEvent>(p.handle_op(dispatch(s), s * kMs, random))->seq == s);
+  }
+  CHECK(p.handle_op(dispatch(3), 5 * kMs, random).empty());  // replayed after a resume
+  CHECK(p.handle_op(dispatch(4), 5 * kMs, random).empty());
+  CHECK(p.duplicates() == 2);
+  CHECK(only<DeliverEvent>(p.handle_op(dispatch(7), 6 * kMs, random))->seq == 7);
+  CHECK(p.gaps() == 1);
+  CHECK(p.sequence().get() == 7);
+}
+
+TEST_CASE("close codes: fatal ones stop, 4007/4009 identify, others resume",
+          "[gateway][protocol]") {
+  SplitMix64 random(9);
+  for (std::uint16_t code : {4004, 4010, 4011, 4012, 4013, 4014}) {
+    Protocol p = ready_protocol(random);
+    auto closed = p.on_closed(code, 2 * kMs);
+    const FatalClose* f = only<FatalClose>(closed);
+    REQUIRE(f != nullptr);
+    CHECK(f->code == code);
+    CHECK_FALSE(f->meaning.empty());
+    CHECK(p.phase() == Phase::kFatallyClosed);
+  }
+  for (std::uint16_t code : {4007, 4009}) {
+    Protocol p = ready_protocol(random);
+    CHECK_FALSE(only<Reconnect>(p.on_closed(code, 2 * kMs))->resume);
+  }
+  for (std::uint16_t code : {0, 1000, 4000, 4001, 4002, 4003, 4005, 4008}) {
+    Protocol p = ready_protocol(random);
+    CHECK(only<Reconnect>(p.on_closed(code, 2 * kMs))->resume);
+  }
+}
+
+TEST_CASE("after 15 minutes without an ACK, a reconnect identifies", "[gateway][protocol]") {
+  SplitMix64 random(2);
+  Protocol p = ready_protocol(random);
+  CHECK(p.can_resume(60'000 * kMs));
+  CHECK_FALSE(p.can_resume(16LL * 60'000 * kMs));
+  CHECK_FALSE(only<Reconnect>(p.on_closed(0, 16LL * 60'000 * kMs))->resume);
+}
+
+TEST_CASE("bad frames are reported and reconnect; bad dispatches still deliver raw",
+          "[gateway][protocol]") {
+  SplitMix64 random(4);
+  Protocol p = ready_protocol(random);
+  auto garbage = p.handle_op("\x01\x02not json", 2 * kMs, random);
+  REQUIRE(garbage.size() == 2);
+  CHECK(std::get<ProtocolError>(garbage[0]).error.code == Errc::kParse);
+  auto bad_type =
+      p.handle_op(R"({"t":"MESSAGE_CREATE","s":2,"op":0,"d":{"id":{"x":1}}})", 3 * kMs, random);
+  REQUIRE(bad_type.size() == 2);
+  CHECK(std::get<ProtocolError>(bad_type[0]).error.code == Errc::kType);
+  const auto& delivered = std::get<DeliverEvent>(bad_type[1]);
+  CHECK(delivered.seq == 2);
+  CHECK(delivered.event.name() == "MESSAGE_CREATE");
+  CHECK(delivered.event.as<RawEvent>()->d == R"({"id":{"x":1}})");
+  CHECK(p.handle_op(R"({"op":42,"d":{"future":true}})", 4 * kMs, random).empty());
+}
