@@ -1,5 +1,7 @@
 #include "gwtape/gateway/commands.h"
 
+#include <simdjson.h>
+
 #include "json_write.h"
 
 namespace gwtape::gateway {
@@ -176,6 +178,12 @@ Result<std::string> encode(const RequestChannelInfoData& d) {
 Result<std::string> encode_raw(int op, std::string_view d_json) {
   if (op < 0 || op > 255) {
     return make_error(Errc::kInvalidArgument, "opcode " + std::to_string(op) + " outside 0-255");
+  }
+  simdjson::dom::parser parser;
+  if (auto e = parser.parse(simdjson::padded_string(d_json)).error(); e) {
+    return make_error(
+        Errc::kInvalidArgument,
+        "op " + std::to_string(op) + ": d is not valid JSON: " + simdjson::error_message(e));
   }
   return frame(op, "op " + std::to_string(op), [&](JsonWriter& w) { w.raw(d_json); });
 }
