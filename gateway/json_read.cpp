@@ -15,6 +15,13 @@ std::string_view trim_right(std::string_view s) {
 
 }  // namespace
 
+std::string_view Key::text() const {
+  const char* start = raw_.raw();
+  const char* end = start;
+  while (*end != '"') end += (*end == '\\') ? 2 : 1;
+  return std::string_view(start, static_cast<std::size_t>(end - start));
+}
+
 simdjson::error_code raw_json_of(value v, std::string_view& out) {
   json_type type;
   if (auto e = v.type().get(type); e) return e;

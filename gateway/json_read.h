@@ -29,6 +29,21 @@ namespace gwtape::gateway::detail {
 using simdjson::ondemand::json_type;
 using simdjson::ondemand::value;
 
+// An object key as written in the document, compared without unescaping it (the decoders'
+// hot path). Discord never escapes characters in keys; a key that is written with escapes
+// matches no field and is skipped like an unknown key.
+class Key {
+ public:
+  explicit Key(simdjson::ondemand::raw_json_string raw) : raw_(raw) {}
+  // `name` must hold no quote or backslash (true of every field name).
+  bool operator==(std::string_view name) const { return raw_.unsafe_is_equal(name); }
+  // The key's text as written, for error messages.
+  std::string_view text() const;
+
+ private:
+  simdjson::ondemand::raw_json_string raw_;
+};
+
 // The JSON text of a value of any type as it stands in the document, without the whitespace
 // that follows it. Scalars are validated first (raw_json_token alone does not check them).
 simdjson::error_code raw_json_of(value v, std::string_view& out);
@@ -169,15 +184,16 @@ bool Reader::read_object(value v, T& out) {
   simdjson::ondemand::object obj;
   if (auto e = v.get_object().get(obj); e) return fail(e, "an object");
   for (auto field : obj) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key); e) return fail(e, "an object key");
+    simdjson::ondemand::raw_json_string raw_key;
+    if (auto e = field.key().get(raw_key); e) return fail(e, "an object key");
+    const Key key(raw_key);
     value fv;
     if (auto e = field.value().get(fv); e) {
-      push_path(key);
+      push_path(key.text());
       return fail(e, "a value");
     }
     if (!fields(*this, key, fv, out)) {
-      push_path(key);
+      push_path(key.text());
       return false;
     }
   }
