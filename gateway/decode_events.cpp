@@ -269,6 +269,11 @@ static_assert(std::size(kDecoders) == static_cast<std::size_t>(EventType::kCount
 
 }  // namespace
 
+bool detail::decode_payload(EventType type, detail::Reader& reader, detail::value v,
+                            EventPayload& payload) {
+  return kDecoders[static_cast<std::size_t>(type)](reader, v, payload);
+}
+
 std::string_view event_name(EventType type) {
   const auto i = static_cast<std::size_t>(type);
   return i < std::size(kNames) ? kNames[i] : std::string_view{};

@@ -32,4 +32,7 @@ bool fields(Reader& r, const Key& k, value v, UnavailableGuild& out);
 bool fields(Reader& r, const Key& k, value v, Guild& out);
 bool fields(Reader& r, const Key& k, value v, ThreadMember& out);
 
+// Decodes a typed event's d (the registry's dispatch); false on error, see reader.problem().
+bool decode_payload(EventType type, Reader& reader, value v, EventPayload& payload);
+
 }  // namespace gwtape::gateway::detail

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "decode_fields.h"
 #include "gwtape/gateway/events.h"
 #include "json_read.h"
 
@@ -57,6 +58,11 @@ EnvelopeParser::EnvelopeParser(EnvelopeParser&&) noexcept = default;
 EnvelopeParser& EnvelopeParser::operator=(EnvelopeParser&&) noexcept = default;
 
 Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity) {
+  return parse(text, capacity, nullptr);
+}
+
+Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity,
+                                       std::optional<Event>* event) {
   Envelope env;
   const char* data = text.data();
   if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
@@ -117,6 +123,27 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
             "\"t\" must be null or a string (" + std::string(simdjson::error_message(e)) + ")");
       }
     } else if (key == "d") {
+      // Discord sends "t" and "op" before "d": then a typed event is decoded in this same
+      // pass, without a second parse of d. Any other order, or any failure, takes the plain
+      // path (d kept raw; the caller decodes it and reports the error).
+      if (event != nullptr && have_op && env.op == OpCode::kDispatch && !env.t.empty()) {
+        if (const EventType type = event_type(env.t); is_typed(type)) {
+          const char* start = v.raw_json_token().data();
+          Event decoded;
+          decoded.type = type;
+          detail::Reader reader;
+          const char* end = nullptr;
+          if (detail::decode_payload(type, reader, v, decoded.payload) &&
+              doc.current_location().get(end) == simdjson::SUCCESS) {
+            env.d = detail::trim_json_right(
+                std::string_view(start, static_cast<std::size_t>(end - start)));
+            event->emplace(std::move(decoded));
+            continue;
+          }
+          event->reset();
+          return parse(text, capacity, nullptr);
+        }
+      }
       if (auto e = detail::raw_json_of(v, env.d); e) return fail_json(e, "\"d\"");
     }
   }

@@ -3,17 +3,13 @@
 #include <string>
 
 namespace gwtape::gateway::detail {
-namespace {
-
-std::string_view trim_right(std::string_view s) {
+std::string_view trim_json_right(std::string_view s) {
   while (!s.empty() &&
          (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
     s.remove_suffix(1);
   }
   return s;
 }
-
-}  // namespace
 
 std::string_view Key::text() const {
   const char* start = raw_.raw();
@@ -64,7 +60,7 @@ simdjson::error_code raw_json_of(value v, std::string_view& out) {
       break;
     }
   }
-  out = trim_right(out);
+  out = trim_json_right(out);
   return simdjson::SUCCESS;
 }
 
@@ -194,7 +190,7 @@ bool Reader::read_string_or_number(value v, std::optional<std::string>& out) {
   json_type type;
   if (auto e = v.type().get(type); e) return fail(e, "a string or a number");
   if (type == json_type::number) {
-    out.emplace(trim_right(v.raw_json_token()));
+    out.emplace(trim_json_right(v.raw_json_token()));
     return true;
   }
   return read(v, out);

@@ -44,6 +44,9 @@ class Key {
   simdjson::ondemand::raw_json_string raw_;
 };
 
+// s without the JSON whitespace that ends it.
+std::string_view trim_json_right(std::string_view s);
+
 // The JSON text of a value of any type as it stands in the document, without the whitespace
 // that follows it. Scalars are validated first (raw_json_token alone does not check them).
 simdjson::error_code raw_json_of(value v, std::string_view& out);

@@ -109,7 +109,8 @@ void Protocol::on_heartbeat_sent(std::int64_t now_ns) {
 
 Actions Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
                             std::size_t capacity) {
-  auto env = envelopes_.parse(frame, capacity);
+  std::optional<Event> decoded;
+  auto env = envelopes_.parse(frame, capacity, &decoded);
   if (!env.ok()) {
     // The frame was already offered to the tap (recorded); the connection is not trusted.
     Actions out = one(ProtocolError{env.error()});
@@ -178,6 +179,10 @@ Actions Protocol::on_invalid_session(const Envelope& env, Random& random) {
 
 Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
   (void)now_ns;
+  return dispatch(env, std::nullopt);
+}
+
+Actions Protocol::dispatch(const Envelope& env, std::optional<Event> decoded) {
   Actions out;
   std::int64_t s = 0;
   if (env.s) {
@@ -195,7 +200,7 @@ Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
     seq_.set(s);
   }
   const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
-  auto event = decoder_.decode(env.t, env.d, room);
+  auto event = decoded ? Result<Event>(std::move(*decoded)) : decoder_.decode(env.t, env.d, room);
   if (!event.ok()) {
     out.push_back(ProtocolError{event.error()});
     // Still delivered, raw: a bot may want what we could not type.

@@ -2,6 +2,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
+#include <vector>
 
 using gwtape::gateway::EnvelopeParser;
 using gwtape::gateway::Errc;
@@ -121,4 +122,44 @@ TEST_CASE("a 10 MB string in d is carried without a copy", "[gateway][envelope]"
   CHECK(env->d.size() == (10u << 20) + 8);
   CHECK(env->d.data() > text.data());
   CHECK(env->d.data() < text.data() + text.size());
+}
+
+TEST_CASE("a dispatch is decoded in the envelope's pass when t comes before d",
+          "[gateway][envelope]") {
+  using gwtape::gateway::Event;
+  using gwtape::gateway::MessageCreateEvent;
+  const std::string d =
+      R"({"id":"334385199974967042","channel_id":"41771983423143937","content":"hi \"you\"",)"
+      R"("author":{"id":"80351110224678912","username":"Nelly"}})";
+  EnvelopeParser p;
+  for (const std::string& text :
+       std::vector<std::string>{R"({"t":"MESSAGE_CREATE","s":5,"op":0,"d":)" + d + " }",
+                                R"({"d":)" + d + R"(,"op":0,"t":"MESSAGE_CREATE","s":5})",
+                                R"({"op":0,"t":"TYPING_START","s":5,"d":{"x":1}})"}) {
+    INFO(text);
+    std::optional<Event> event;
+    auto env = p.parse(text, 0, &event);
+    REQUIRE(env.ok());
+    const bool same_pass = text.find("\"t\"") < text.find("\"d\"");
+    CHECK(event.has_value() == same_pass);
+    if (text.find("MESSAGE_CREATE") != std::string::npos) {
+      CHECK(env->d == d);
+      if (event) {
+        const auto* m = event->as<MessageCreateEvent>();
+        REQUIRE(m != nullptr);
+        CHECK(m->id.value == 334385199974967042ULL);
+        CHECK(m->content == "hi \"you\"");
+        CHECK(m->author.username == "Nelly");
+      }
+    }
+    auto plain = p.parse(text);
+    REQUIRE(plain.ok());
+    CHECK(plain->d == env->d);
+  }
+  // A d that does not decode falls back to the plain path: raw d kept, no event.
+  std::optional<Event> event;
+  auto bad = p.parse(R"({"t":"MESSAGE_CREATE","s":5,"op":0,"d":{"id":[1]}})", 0, &event);
+  REQUIRE(bad.ok());
+  CHECK_FALSE(event.has_value());
+  CHECK(bad->d == R"({"id":[1]})");
 }

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "gwtape/gateway/errors.h"
+#include "gwtape/gateway/events.h"
 #include "gwtape/gateway/opcode.h"
 #include "gwtape/gateway/snowflake.h"
 
@@ -55,6 +56,10 @@ class EnvelopeParser {
   // the caller allocated it, e.g. a std::string's capacity()); with less than
   // simdjson::SIMDJSON_PADDING of room the text is copied once into the parser.
   Result<Envelope> parse(std::string_view text, std::size_t capacity = 0);
+  // The same, and when the frame is a dispatch of a typed event whose "op" and "t" come
+  // before "d" (Discord's usual order), decodes d into `*event` in the same pass. Otherwise
+  // `*event` is left empty and the caller decodes Envelope::d with EventDecoder.
+  Result<Envelope> parse(std::string_view text, std::size_t capacity, std::optional<Event>* event);
 
   // For a dispatch: d.guild_id and d.channel_id; for CHANNEL_*/THREAD_* events d.id is the
   // channel; for GUILD_CREATE/UPDATE/DELETE d.id is the guild. Absent ids are nullopt. Never

@@ -126,6 +126,7 @@ class Protocol {
   static bool is_fatal_close(std::uint16_t code);
 
  private:
+  Actions dispatch(const Envelope& env, std::optional<Event> decoded);
   Actions on_hello(const Envelope& env, std::int64_t now_ns, Random& random);
   Actions on_invalid_session(const Envelope& env, Random& random);
   void forget_session();
