@@ -217,6 +217,9 @@ bool fields(Reader& r, const Key& k, value v, Message& out) {
     out.embeds = static_cast<std::uint32_t>(n);
     return true;
   }
+  // gwtape's canonical JSON (gwtape/gateway/json.h) writes the count it keeps of "embeds"
+  // under this name, which Discord does not send: read it so that the encoding reads back.
+  GWTAPE_FIELD("embeds_count", embeds);
   if (k == "message_reference") {
     MessageReference ref;
     if (!r.read_object(v, ref)) return false;

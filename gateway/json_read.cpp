@@ -97,10 +97,13 @@ bool Reader::is_null(value& v) {
   return v.is_null().get(null) == simdjson::SUCCESS && null;
 }
 
+// The readers try the expected type first and look for null only when that fails: On-Demand
+// leaves the value in place after INCORRECT_TYPE, and most fields are present and non-null.
+
 bool Reader::read(value v, bool& out) {
-  if (is_null(v)) return true;
-  if (auto e = v.get_bool().get(out); e) return fail(e, "true or false");
-  return true;
+  auto e = v.get_bool().get(out);
+  if (e == simdjson::INCORRECT_TYPE && is_null(v)) return true;
+  return e ? fail(e, "true or false") : true;
 }
 
 bool Reader::read(value v, std::int32_t& out) { return read_int(v, out, "a 32-bit integer"); }
@@ -113,66 +116,70 @@ bool Reader::read(value v, std::uint64_t& out) {
 }
 
 bool Reader::read(value v, double& out) {
-  if (is_null(v)) return true;
-  if (auto e = v.get_double().get(out); e) return fail(e, "a number");
-  return true;
+  auto e = v.get_double().get(out);
+  if (e == simdjson::INCORRECT_TYPE && is_null(v)) return true;
+  return e ? fail(e, "a number") : true;
 }
 
 bool Reader::read(value v, std::string& out) {
-  if (is_null(v)) {
+  std::string_view s;
+  auto e = v.get_string().get(s);
+  if (e == simdjson::INCORRECT_TYPE && is_null(v)) {
     out.clear();
     return true;
   }
-  std::string_view s;
-  if (auto e = v.get_string().get(s); e) return fail(e, "a string");
+  if (e) return fail(e, "a string");
   out.assign(s);
   return true;
 }
 
 bool Reader::read(value v, std::optional<std::string>& out) {
-  if (is_null(v)) {
+  std::string_view s;
+  auto e = v.get_string().get(s);
+  if (e == simdjson::INCORRECT_TYPE && is_null(v)) {
     out.reset();
     return true;
   }
-  std::string_view s;
-  if (auto e = v.get_string().get(s); e) return fail(e, "a string or null");
+  if (e) return fail(e, "a string or null");
   out.emplace(s);
   return true;
 }
 
 bool Reader::read(value v, Snowflake& out) {
-  json_type type;
-  if (auto e = v.type().get(type); e) return fail(e, "a snowflake");
-  switch (type) {
-    case json_type::null:
-      out = Snowflake{};
-      return true;
-    case json_type::number: {
-      std::uint64_t n = 0;
-      if (auto e = v.get_uint64().get(n); e) return fail(e, "a snowflake");
-      out = Snowflake{n};
-      return true;
-    }
-    case json_type::string: {
-      std::string_view s;
-      if (auto e = v.get_string().get(s); e) return fail(e, "a snowflake");
-      auto parsed = Snowflake::parse(s);
+  // Snowflakes are digit strings: read them as written, without unescaping into a buffer.
+  simdjson::ondemand::raw_json_string raw;
+  if (v.get_raw_json_string().get(raw) == simdjson::SUCCESS) {
+    const char* p = raw.raw();
+    const char* end = p;
+    while (*end != '"' && *end != '\\') ++end;
+    if (*end == '"') {
+      auto parsed = Snowflake::parse(std::string_view(p, static_cast<std::size_t>(end - p)));
       if (!parsed.ok()) return fail(parsed.error().message);
       out = *parsed;
       return true;
     }
-    default:
-      return fail("expected a snowflake (string or number)");
+    return fail("expected a snowflake, got a string with escapes");
   }
+  std::uint64_t n = 0;
+  if (v.get_uint64().get(n) == simdjson::SUCCESS) {
+    out = Snowflake{n};
+    return true;
+  }
+  if (is_null(v)) {
+    out = Snowflake{};
+    return true;
+  }
+  return fail("expected a snowflake (string or number)");
 }
 
 bool Reader::read(value v, Timestamp& out) {
-  if (is_null(v)) {
+  std::string_view s;
+  auto e = v.get_string().get(s);
+  if (e == simdjson::INCORRECT_TYPE && is_null(v)) {
     out = Timestamp{};
     return true;
   }
-  std::string_view s;
-  if (auto e = v.get_string().get(s); e) return fail(e, "an ISO 8601 timestamp string");
+  if (e) return fail(e, "an ISO 8601 timestamp string");
   auto parsed = Timestamp::parse(s);
   if (!parsed.ok()) return fail(parsed.error().message);
   out = *parsed;

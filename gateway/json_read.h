@@ -36,7 +36,9 @@ class Key {
  public:
   explicit Key(simdjson::ondemand::raw_json_string raw) : raw_(raw) {}
   // `name` must hold no quote or backslash (true of every field name).
-  bool operator==(std::string_view name) const { return raw_.unsafe_is_equal(name); }
+  bool operator==(std::string_view name) const {
+    return *raw_.raw() == name.front() && raw_.unsafe_is_equal(name);
+  }
   // The key's text as written, for error messages.
   std::string_view text() const;
 
@@ -111,9 +113,9 @@ class Reader {
 
 template <class Int>
 bool Reader::read_int(value v, Int& out, std::string_view expected) {
-  if (is_null(v)) return true;
   std::int64_t x = 0;
   if (auto e = v.get_int64().get(x); e) {
+    if (e == simdjson::INCORRECT_TYPE && is_null(v)) return true;
     std::uint64_t u = 0;
     if constexpr (std::is_unsigned_v<Int>) {
       if (v.get_uint64().get(u) == simdjson::SUCCESS && u <= std::numeric_limits<Int>::max()) {
@@ -134,9 +136,10 @@ bool Reader::read_int(value v, Int& out, std::string_view expected) {
 template <class T>
 bool Reader::read(value v, std::vector<T>& out) {
   out.clear();
-  if (is_null(v)) return true;
   simdjson::ondemand::array arr;
-  if (auto e = v.get_array().get(arr); e) return fail(e, "an array");
+  if (auto e = v.get_array().get(arr); e) {
+    return (e == simdjson::INCORRECT_TYPE && is_null(v)) || fail(e, "an array");
+  }
   std::size_t i = 0;
   for (auto element : arr) {
     value ev;
@@ -183,9 +186,10 @@ bool Reader::read(value v, std::array<T, N>& out) {
 
 template <class T>
 bool Reader::read_object(value v, T& out) {
-  if (is_null(v)) return true;
   simdjson::ondemand::object obj;
-  if (auto e = v.get_object().get(obj); e) return fail(e, "an object");
+  if (auto e = v.get_object().get(obj); e) {
+    return (e == simdjson::INCORRECT_TYPE && is_null(v)) || fail(e, "an object");
+  }
   for (auto field : obj) {
     simdjson::ondemand::raw_json_string raw_key;
     if (auto e = field.key().get(raw_key); e) return fail(e, "an object key");
