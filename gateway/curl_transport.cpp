@@ -150,7 +150,7 @@ Status CurlTransport::wait(short events, std::int64_t deadline_ns) {
     if (n < 0) return make_error(Errc::kTransport, "poll: " + std::string(std::strerror(errno)));
     if (fds[1].revents & POLLIN) {
       drain_wakeups();
-      return make_error(Errc::kClosed, "interrupted");
+      return make_error(Errc::kInterrupted, "interrupted");
     }
     if (fds[0].revents != 0) return {};
   }

@@ -250,11 +250,13 @@ constexpr std::string_view kNames[] = {"",
 };
 static_assert(std::size(kNames) == static_cast<std::size_t>(EventType::kCount));
 
-using DecodeFn = bool (*)(detail::Reader&, detail::value, EventPayload&);
+// Makes the payload a T and reads v into it; no v (d is null) leaves T's defaults.
+using DecodeFn = bool (*)(detail::Reader&, detail::value*, EventPayload&);
 
 template <class T>
-bool decode_as(detail::Reader& r, detail::value v, EventPayload& payload) {
-  return r.read_object(v, payload.emplace<T>());
+bool decode_as(detail::Reader& r, detail::value* v, EventPayload& payload) {
+  T& out = payload.emplace<T>();
+  return v == nullptr || r.read_object(*v, out);
 }
 
 constexpr DecodeFn kDecoders[] = {nullptr,
@@ -271,7 +273,7 @@ static_assert(std::size(kDecoders) == static_cast<std::size_t>(EventType::kCount
 
 bool detail::decode_payload(EventType type, detail::Reader& reader, detail::value v,
                             EventPayload& payload) {
-  return kDecoders[static_cast<std::size_t>(type)](reader, v, payload);
+  return kDecoders[static_cast<std::size_t>(type)](reader, &v, payload);
 }
 
 std::string_view event_name(EventType type) {
@@ -313,7 +315,8 @@ EventDecoder& EventDecoder::operator=(EventDecoder&&) noexcept = default;
 
 namespace {
 
-// Reads d (raw JSON text) into out with `read`, through ctx's parser. The message names `what`.
+// Reads d (raw JSON text) into out with `read(reader, value*)`, through ctx's parser; a null d
+// is passed as no value. The message names `what`.
 template <class Read>
 Status decode_into(DecodeContext& ctx, std::string_view what, std::string_view d,
                    std::size_t capacity, Read&& read) {
@@ -331,12 +334,27 @@ Status decode_into(DecodeContext& ctx, std::string_view what, std::string_view d
   if (auto e = ctx.parser.iterate(data, d.size(), capacity).get(doc); e) {
     return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
   }
+  // simdjson does not hand out a scalar document as a value (SCALAR_DOCUMENT_AS_VALUE): a
+  // null d (RESUMED's) is read as no value, as a null field is; other scalars are kType.
+  simdjson::ondemand::json_type type;
+  if (auto e = doc.type().get(type); e) {
+    return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
+  }
+  if (type != detail::json_type::object && type != detail::json_type::array) {
+    bool null = false;
+    if (type == detail::json_type::null && doc.is_null().get(null) == simdjson::SUCCESS && null) {
+      detail::Reader reader;
+      read(reader, nullptr);  // cannot fail without a value
+      return {};
+    }
+    return fail(Errc::kType, "d: expected an object");
+  }
   detail::value root;
   if (auto e = doc.get_value().get(root); e) {
     return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
   }
   detail::Reader reader;
-  if (!read(reader, root)) {
+  if (!read(reader, &root)) {
     return fail(reader.syntax_error() ? Errc::kParse : Errc::kType, "d." + reader.problem());
   }
   return {};
@@ -354,7 +372,7 @@ Result<Event> EventDecoder::decode(std::string_view name, std::string_view d,
     return event;
   }
   const DecodeFn decode_fn = kDecoders[static_cast<std::size_t>(event.type)];
-  Status st = decode_into(*ctx_, name, d, capacity, [&](detail::Reader& r, detail::value v) {
+  Status st = decode_into(*ctx_, name, d, capacity, [&](detail::Reader& r, detail::value* v) {
     return decode_fn(r, v, event.payload);
   });
   if (!st.ok()) return std::move(st).error();
@@ -363,8 +381,8 @@ Result<Event> EventDecoder::decode(std::string_view name, std::string_view d,
 
 Result<HelloEvent> EventDecoder::decode_hello(std::string_view d, std::size_t capacity) {
   HelloEvent hello;
-  Status st = decode_into(*ctx_, "HELLO", d, capacity, [&](detail::Reader& r, detail::value v) {
-    return r.read_object(v, hello);
+  Status st = decode_into(*ctx_, "HELLO", d, capacity, [&](detail::Reader& r, detail::value* v) {
+    return v == nullptr || r.read_object(*v, hello);
   });
   if (!st.ok()) return std::move(st).error();
   if (hello.heartbeat_interval <= 0) {

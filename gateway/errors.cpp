@@ -34,6 +34,10 @@ std::string_view errc_name(Errc code) {
       return "closed";
     case Errc::kInvalidArgument:
       return "invalid argument";
+    case Errc::kInterrupted:
+      return "interrupted";
+    case Errc::kRateLimited:
+      return "rate limited";
   }
   return "unknown error";
 }

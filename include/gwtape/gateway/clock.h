@@ -17,12 +17,15 @@ class Clock {
   virtual ~Clock() = default;
   virtual std::int64_t now_ns() = 0;   // monotonic
   virtual std::int64_t wall_ns() = 0;  // Unix epoch
+  // Blocks until now_ns() >= deadline_ns (a virtual clock just moves there).
+  virtual void sleep_until(std::int64_t deadline_ns) = 0;
 };
 
 class SystemClock final : public Clock {
  public:
   std::int64_t now_ns() override;
   std::int64_t wall_ns() override;
+  void sleep_until(std::int64_t deadline_ns) override;
 };
 
 // A clock that moves only when told to.
@@ -31,6 +34,9 @@ class ManualClock final : public Clock {
   explicit ManualClock(std::int64_t start_ns = 0) : now_(start_ns) {}
   std::int64_t now_ns() override { return now_; }
   std::int64_t wall_ns() override { return now_; }
+  void sleep_until(std::int64_t deadline_ns) override {
+    if (deadline_ns > now_) now_ = deadline_ns;
+  }
   void set(std::int64_t ns) { now_ = ns; }
   void advance(std::int64_t ns) { now_ += ns; }
 

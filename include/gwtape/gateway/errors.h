@@ -28,6 +28,8 @@ enum class Errc {
   kTimeout,           // connect, write or read deadline passed
   kClosed,            // the gateway or transport is closed
   kInvalidArgument,   // a caller's argument is out of its documented domain
+  kInterrupted,       // a blocking wait was woken by Transport::interrupt()
+  kRateLimited,       // a send or identify limit would be exceeded
 };
 
 // A short, stable English description of a code ("parse error", "max tries reached", ...).

@@ -51,8 +51,9 @@ class Transport {
   virtual Status connect(const std::string& url, const ConnectOptions& options) = 0;
 
   // The next whole text or binary message. kTimeout when none came within timeout_ns (the
-  // connection stays usable); kClosed when the peer closed (see peer_close()) or `interrupt`
-  // was called; kTransport when the connection broke; kTooLarge over max_message_bytes.
+  // connection stays usable); kInterrupted when `interrupt` was called (likewise); kClosed
+  // when the peer closed (see peer_close()); kTransport when the connection broke; kTooLarge
+  // over max_message_bytes (the connection is dropped).
   virtual Result<TransportMessage> receive(std::int64_t timeout_ns) = 0;
 
   // Sends one text message, whole. kTimeout after write_timeout_ns; kTransport on failure.
@@ -68,7 +69,7 @@ class Transport {
   // The peer's close frame, once one arrived on this connection.
   virtual std::optional<CloseStatus> peer_close() const = 0;
 
-  // Wakes a receive() blocked on another thread; it returns kClosed ("interrupted").
+  // Wakes a receive() blocked on another thread; it returns kInterrupted.
   // Thread-safe.
   virtual void interrupt() = 0;
 };

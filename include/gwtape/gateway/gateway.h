@@ -1,0 +1,151 @@
+// gwtape/gateway/gateway.h — a live gateway connection (the seed's Gateway), API v10.
+//
+// A Gateway connects over a Transport, identifies or resumes, keeps the heartbeat, follows
+// every reconnect rule of the v10 documentation (through `Protocol`, the same handle_op /
+// handle_event path the replayer takes), paces identifies and sends, and delivers events in
+// arrival order, each exactly once across resumes. Every frame received or sent is offered to
+// the frame observer before it is parsed or sent — the recorder's tap — so a frame that
+// fails to parse is still seen (then reported through on_error).
+//
+// Usage: construct with options, a transport (make_curl_transport()), a clock and a random
+// source; set handlers; then `run()` on a thread of your own, or `start()` for a background
+// thread; `close()` from any thread ends it (close 1000, wait for the peer, join).
+//
+// Thread-safety: handlers and the observer are called on the loop thread, one at a time, in
+// order. `send`, `update_status`, `update_voice_state`, `request_guild_members`,
+// `guild_subscribe`, `reconnect` and `close` may be called from any thread (they queue work
+// for the loop). Set handlers before start(). Lifetimes: the transport is owned; the clock,
+// the random source and the identify limiter must outlive the Gateway.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gwtape/gateway/clock.h"
+#include "gwtape/gateway/commands.h"
+#include "gwtape/gateway/compression.h"
+#include "gwtape/gateway/limits.h"
+#include "gwtape/gateway/protocol.h"
+#include "gwtape/gateway/transport.h"
+
+namespace gwtape::gateway {
+
+inline constexpr int kApiVersion = 10;
+
+enum class Direction : std::uint8_t { kRecv = 0, kSend = 1 };
+
+// One frame as it crossed the wire (after transport decompression for received ones).
+struct FrameRecord {
+  Direction direction;
+  std::uint32_t conn;     // 1 for the first connection, +1 on every reconnect
+  std::int64_t wall_ns;   // clock's wall time when it arrived or left
+  std::string_view text;  // valid during the callback only
+};
+
+struct GatewayOptions {
+  std::string url;  // "wss://gateway.discord.gg" (from /gateway/bot); query added here
+  Compression compress = Compression::kNone;
+  IdentifyData identify;   // token, intents (required), properties, shard, presence...
+  ConnectOptions connect;  // WSTimeout, CA file, message cap
+  unsigned retries = 5;    // WSRetries: failed connects in a row before giving up
+  std::int64_t extra_read_timeout_ns = 1'000'000'000;  // WSExtraReadTimeout
+  std::int64_t backoff_initial_ns = 1'000'000'000;
+  std::int64_t backoff_max_ns = 60'000'000'000;
+  std::int64_t close_timeout_ns = 5'000'000'000;  // how long close() waits for the peer
+  ProtocolOptions protocol;
+};
+
+class Gateway {
+ public:
+  using EventHandler = std::function<void(const DeliverEvent&)>;
+  using FrameObserver = std::function<void(const FrameRecord&)>;
+  using ErrorHandler = std::function<void(const Error&)>;
+
+  // `limiter` may be shared by the shards of a process; nullptr: a private one.
+  Gateway(GatewayOptions options, std::unique_ptr<Transport> transport, Clock& clock,
+          Random& random, std::shared_ptr<IdentifyLimiter> limiter = nullptr);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  void on_event(EventHandler handler) { on_event_ = std::move(handler); }
+  void on_frame(FrameObserver observer) { on_frame_ = std::move(observer); }
+  void on_error(ErrorHandler handler) { on_error_ = std::move(handler); }  // WSError
+  void on_fatal(ErrorHandler handler) { on_fatal_ = std::move(handler); }  // WSFatal
+
+  // Runs the connection on this thread until close() or a fatal error. Returns ok after
+  // close(); kFatalClose with the code and its meaning; kMaxTries after `retries` failed
+  // connects in a row; kInvalidArgument for options that cannot work (no token, no intents).
+  Status run();
+  // run() on a background thread (the seed's Start).
+  void start();
+  // Ends the session: close 1000 (the session is not resumable), wait for the peer, stop the
+  // loop and join it. Thread-safe; idempotent. Returns what run() returned.
+  Status close();
+  // Wait for the background loop to end by itself (fatal close, max tries).
+  Status wait();
+
+  // Queued for the loop thread; sent in order within the send rate limit.
+  Status send(OpCode op, std::string_view d_json);
+  Status update_status(const UpdatePresenceData& data);
+  Status update_voice_state(const UpdateVoiceStateData& data);
+  Status request_guild_members(const RequestGuildMembersData& data);
+  Status guild_subscribe(const GuildSubscribeData& data);
+  // Close with a resumable code and resume (the seed's Reconnect).
+  void reconnect();
+
+  // Snapshots, safe from any thread.
+  Phase phase() const { return phase_.load(); }
+  std::uint32_t connections() const { return conn_.load(); }
+
+  // Appends ?v=10&encoding=json[&compress=...] to a gateway URL.
+  static std::string connect_url(std::string_view base, Compression compress);
+
+ private:
+  enum class Outcome { kNextConnection, kStop, kFatal };
+  Outcome run_connection(const std::string& url, Status& result);
+  Status execute(Actions& actions, Outcome& outcome, Status& result, bool& reconnect, bool& resume);
+  Status send_frame(const std::string& text, bool priority);
+  Status send_command(Command command);
+  Status queue(Result<std::string> frame);
+  void report(const Error& error);
+  void backoff_sleep(unsigned attempt);
+  void set_phase(Phase p) { phase_.store(p); }
+
+  GatewayOptions options_;
+  std::unique_ptr<Transport> transport_;
+  Clock& clock_;
+  Random& random_;
+  std::shared_ptr<IdentifyLimiter> limiter_;
+  Protocol protocol_;
+  SendLimiter send_limiter_;
+  std::unique_ptr<StreamDecompressor> decompressor_;
+  std::string inflated_;
+
+  EventHandler on_event_;
+  FrameObserver on_frame_;
+  ErrorHandler on_error_;
+  ErrorHandler on_fatal_;
+
+  std::mutex mu_;  // guards outbox_, result_
+  std::deque<std::string> outbox_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> reconnect_requested_{false};
+  std::atomic<Phase> phase_{Phase::kDisconnected};
+  std::atomic<std::uint32_t> conn_{0};
+  std::thread thread_;
+  Status result_;
+  // Loop-thread state.
+  std::int64_t last_recv_ns_ = 0;      // last message (or the connect) on this connection
+  std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
+  bool reached_active_ = false;        // this connection got READY or RESUMED
+};
+
+}  // namespace gwtape::gateway

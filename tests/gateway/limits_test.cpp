@@ -1,0 +1,40 @@
+#include "gwtape/gateway/limits.h"
+
+#include <catch2/catch_test_macros.hpp>
+
+using namespace gwtape::gateway;
+
+namespace {
+constexpr std::int64_t kSec = 1'000'000'000;
+}
+
+TEST_CASE("120 sends per 60 s, with room kept for heartbeats", "[gateway][limits]") {
+  SendLimiter limiter(3);
+  for (int i = 0; i < 117; ++i) {
+    REQUIRE(limiter.next_slot(i * 10'000'000LL, false) == i * 10'000'000LL);
+    limiter.record(i * 10'000'000LL);
+  }
+  const std::int64_t t = 2 * kSec;
+  // User commands have used their 117; heartbeats still have 3.
+  CHECK(limiter.next_slot(t, false) == 0 + SendLimiter::kWindowNs);
+  CHECK(limiter.next_slot(t, true) == t);
+  for (int i = 0; i < 3; ++i) limiter.record(t);
+  CHECK(limiter.next_slot(t, true) == SendLimiter::kWindowNs);
+  // A minute after the first send its slot is free again, but 119 sends remain in the window
+  // (116 commands and the 3 heartbeats): a command waits until two more leave it.
+  CHECK(limiter.next_slot(SendLimiter::kWindowNs, false) == SendLimiter::kWindowNs + 30'000'000);
+  CHECK(limiter.next_slot(SendLimiter::kWindowNs, true) == SendLimiter::kWindowNs);
+}
+
+TEST_CASE("identifies are 5 s apart per bucket and the daily limit holds", "[gateway][limits]") {
+  IdentifyLimiter limiter(2, 5);
+  CHECK(*limiter.acquire(0, 0) == 0);
+  CHECK(*limiter.acquire(1, 0) == 0);         // another bucket: same time
+  CHECK(*limiter.acquire(2, 0) == 5 * kSec);  // bucket 0 again
+  CHECK(*limiter.acquire(4, kSec) == 10 * kSec);
+  CHECK(*limiter.acquire(3, 20 * kSec) == 20 * kSec);
+  CHECK(limiter.remaining_today() == 0);
+  auto refused = limiter.acquire(0, 30 * kSec);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == Errc::kRateLimited);
+}
