@@ -167,7 +167,7 @@ struct Message {
   std::vector<User> mentions;
   std::vector<Snowflake> mention_roles;
   std::vector<Attachment> attachments;
-  std::uint32_t embeds = 0;  // how many; embeds are not modelled
+  std::uint32_t embeds = 0;  // how many; embeds are not modelled (JSON: "embeds_count")
   std::vector<Reaction> reactions;
   std::optional<std::string> nonce;  // a string or an integer on the wire; kept as text
   bool pinned = false;

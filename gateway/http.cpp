@@ -1,0 +1,130 @@
+#include "gwtape/gateway/http.h"
+
+#include <curl/curl.h>
+#include <simdjson.h>
+
+#include <memory>
+
+#include "json_read.h"
+
+namespace gwtape::gateway {
+namespace detail {
+
+struct SessionStartLimitReader {
+  SessionStartLimit* out;
+};
+bool fields(Reader& r, const Key& k, value v, SessionStartLimitReader& s) {
+  SessionStartLimit& out = *s.out;
+  if (k == "total") return r.read(v, out.total);
+  if (k == "remaining") return r.read(v, out.remaining);
+  if (k == "reset_after") return r.read(v, out.reset_after_ms);
+  if (k == "max_concurrency") return r.read(v, out.max_concurrency);
+  return true;
+}
+bool fields(Reader& r, const Key& k, value v, GatewayBotInfo& out) {
+  if (k == "url") return r.read(v, out.url);
+  if (k == "shards") return r.read(v, out.shards);
+  if (k == "session_start_limit") {
+    SessionStartLimitReader s{&out.session_start_limit};
+    return r.read_object(v, s);
+  }
+  return true;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::size_t append_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() + size * n > (1u << 20)) return 0;  // a gateway answer is tiny
+  body->append(data, size * n);
+  return size * n;
+}
+
+// GETs url; returns the body of a 200 answer.
+Result<std::string> get(const std::string& url, const std::string& authorization,
+                        const ConnectOptions& options) {
+  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (!curl) return make_error(Errc::kTransport, "curl_easy_init failed");
+  std::string body;
+  char errbuf[CURL_ERROR_SIZE] = {};
+  curl_slist* headers = nullptr;
+  if (!authorization.empty()) headers = curl_slist_append(headers, authorization.c_str());
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> header_guard(headers, curl_slist_free_all);
+  CURL* h = curl.get();
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(h, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout_ns / 1'000'000));
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, options.verify_peer ? 1L : 0L);
+  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, options.verify_peer ? 2L : 0L);
+  if (!options.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (CURLcode rc = curl_easy_perform(h); rc != CURLE_OK) {
+    return make_error(rc == CURLE_OPERATION_TIMEDOUT ? Errc::kTimeout : Errc::kTransport,
+                      "GET " + url + ": " + curl_easy_strerror(rc) +
+                          (errbuf[0] ? std::string(" (") + errbuf + ")" : std::string()));
+  }
+  long status = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  if (status == 401) {
+    return make_error(Errc::kTransport, "GET " + url +
+                                            ": 401 Unauthorized: the token was "
+                                            "rejected (check DISCORD_TOKEN)");
+  }
+  if (status != 200) {
+    return make_error(Errc::kTransport, "GET " + url + ": HTTP " + std::to_string(status) + ": " +
+                                            body.substr(0, 200));
+  }
+  return body;
+}
+
+template <class T>
+Status parse_body(std::string body, const std::string& what, T& out) {
+  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  detail::value root;
+  if (auto e = parser.iterate(body.data(), body.size(), body.capacity()).get(doc); e) {
+    return make_error(Errc::kParse, what + ": " + simdjson::error_message(e));
+  }
+  if (auto e = doc.get_value().get(root); e) {
+    return make_error(Errc::kParse, what + ": " + simdjson::error_message(e));
+  }
+  detail::Reader reader;
+  if (!reader.read_object(root, out))
+    return make_error(Errc::kParse, what + ": " + reader.problem());
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> gateway_url(std::string_view api_base, const ConnectOptions& options) {
+  const std::string url = std::string(api_base) + "/gateway";
+  auto body = get(url, "", options);
+  if (!body.ok()) return body.error();
+  GatewayBotInfo info;
+  if (Status st = parse_body(std::move(*body), "GET " + url, info); !st.ok()) return st.error();
+  if (info.url.empty())
+    return make_error(Errc::kParse, "GET " + url + ": no \"url\" in the answer");
+  return info.url;
+}
+
+Result<GatewayBotInfo> gateway_bot(std::string_view token, std::string_view api_base,
+                                   const ConnectOptions& options) {
+  const std::string url = std::string(api_base) + "/gateway/bot";
+  auto body = get(url, "Authorization: Bot " + std::string(token), options);
+  if (!body.ok()) return body.error();
+  GatewayBotInfo info;
+  if (Status st = parse_body(std::move(*body), "GET " + url, info); !st.ok()) return st.error();
+  if (info.url.empty())
+    return make_error(Errc::kParse, "GET " + url + ": no \"url\" in the answer");
+  return info;
+}
+
+}  // namespace gwtape::gateway

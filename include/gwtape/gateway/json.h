@@ -1,0 +1,81 @@
+// gwtape/gateway/json.h — the canonical JSON encoding of the model and of decoded events.
+//
+// `to_json` writes what a struct models, no more: for a typed event an object with exactly the
+// fields its struct holds, named as on the wire, in struct declaration order (a derived
+// event's base fields first), so equal structs always encode to the same bytes: what a state
+// digest hashes, a state dump prints and a test compares with a fixture. It is not the frame
+// rebuilt (fields the model skips are gone), but the decoder reads it back to the same struct.
+//
+// Conventions:
+// - Snowflake: a decimal string; an invalid id (0) is written as null, never as "0".
+// - Timestamp: `Timestamp::iso8601()` (UTC, 6 fraction digits), null when !valid().
+// - std::optional: the value or null. std::vector: an array. Absent and default fields are
+//   always written (the key set of a type never varies).
+// - Integers as JSON integers; a double in its shortest round-trip form (null if not finite).
+// - Strings are escaped by the module's one JSON writer; a string that is not valid UTF-8
+//   (the decoder never produces one) has each offending byte written as U+FFFD, so the output
+//   is always valid JSON.
+// - Raw JSON fields (`RateLimitedEvent::meta`, `InteractionCreateEvent::data`) are embedded as
+//   JSON values, minified; empty (absent on the wire) is null.
+// - Message::nonce is always a JSON string (an integer nonce's digits, as the model keeps it).
+// - Fields the model derives from another wire shape are written in that shape whenever it
+//   can carry the value exactly, so the decoder reads the encoding back to the same struct:
+//   Presence::user_id          -> "user": {"id": ...}
+//   Presence::client_*         -> "client_status": {"desktop", "mobile", "web"} (each value or
+//                                 null), written where client_desktop is declared
+//   Message::referenced_message_id -> "message_reference": {"message_id": ...}
+//   ReadyEvent::application_id -> "application": {"id": ...}
+//   These objects are partial: they hold only what the model keeps (the wire's
+//   message_reference also has channel_id, guild_id, type; its application has flags).
+//   The one value no wire shape can carry is a count:
+//   Message::embeds            -> "embeds_count": how many embeds. NOT a wire field (on the
+//                                 wire "embeds" is an array, which the model does not keep);
+//                                 the decoder accepts it so that the encoding reads back.
+//   An absent id inside these objects is null ({"id": null}), so the key set never varies.
+// - A RawEvent (documented but unmodelled, or unknown) is its `d` text verbatim ("null" when
+//   empty); HelloEvent is {"heartbeat_interval": n}; ResumedEvent is {}.
+//
+// REQUIRES: raw JSON fields (RawEvent::d, RateLimitedEvent::meta, InteractionCreateEvent::data)
+// hold valid JSON text or are empty, as the decoder leaves them.
+//
+// Thread-safety: pure functions of their argument; safe to call from any number of threads.
+// Lifetimes: the returned string is owned by the caller; nothing is kept.
+#pragma once
+
+#include <string>
+
+#include "gwtape/gateway/events.h"
+#include "gwtape/gateway/model.h"
+
+namespace gwtape::gateway {
+
+// The event's payload (its `d`) as canonical JSON; the event's name is not included.
+std::string to_json(const Event& event);
+std::string to_json(const HelloEvent& hello);
+
+// One model object as canonical JSON (the same text it has inside an event's encoding).
+std::string to_json(const User& user);
+std::string to_json(const Role& role);
+std::string to_json(const Member& member);
+std::string to_json(const Emoji& emoji);
+std::string to_json(const Sticker& sticker);
+std::string to_json(const PermissionOverwrite& overwrite);
+std::string to_json(const ThreadMetadata& metadata);
+std::string to_json(const Channel& channel);
+std::string to_json(const Activity& activity);
+std::string to_json(const Presence& presence);
+std::string to_json(const VoiceState& voice_state);
+std::string to_json(const Attachment& attachment);
+std::string to_json(const Reaction& reaction);
+std::string to_json(const Message& message);
+std::string to_json(const UnavailableGuild& guild);
+std::string to_json(const Guild& guild);
+std::string to_json(const ThreadMember& thread_member);
+
+// Each typed event struct on its own, so that a derived event (ThreadCreateEvent, which adds
+// newly_created to Channel) never binds to its base's overload and loses fields.
+#define GWTAPE_X(e, n, T) std::string to_json(const T& event);
+GWTAPE_TYPED_EVENTS(GWTAPE_X)
+#undef GWTAPE_X
+
+}  // namespace gwtape::gateway
