@@ -1,0 +1,130 @@
+// decode_bench — envelope + typed decode throughput over generated frames, printed beside
+// simdjson's own parse-only throughput of the same bytes in the same run (our ceiling).
+//
+// usage: decode_bench [--frames N] [--rounds N]
+// Prints a Markdown table; the best of N rounds is kept for each row (shared, noisy machine).
+#include <simdjson.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "gwtape/fixtures/generator.h"
+#include "gwtape/gateway/envelope.h"
+#include "gwtape/gateway/events.h"
+#include "gwtape/gateway/protocol.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Row {
+  const char* name;
+  double best_seconds = 1e300;
+  std::uint64_t checksum = 0;  // keeps the work observable
+};
+
+template <class Fn>
+void measure(Row& row, int rounds, Fn&& fn) {
+  for (int r = 0; r < rounds; ++r) {
+    const auto start = Clock::now();
+    row.checksum += fn();
+    const double s = std::chrono::duration<double>(Clock::now() - start).count();
+    if (s < row.best_seconds) row.best_seconds = s;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t frames = 100'000;
+  int rounds = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--frames") == 0) frames = std::strtoull(argv[i + 1], nullptr, 10);
+    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::atoi(argv[i + 1]);
+  }
+  auto gen = gwtape::fixtures::Generator::create({});
+  if (!gen.ok()) {
+    std::fprintf(stderr, "decode_bench: %s\n", gen.error().message.c_str());
+    return 1;
+  }
+  // The frames the gateway receives, each with simdjson's padding after it.
+  std::vector<std::string> texts;
+  std::uint64_t bytes = 0;
+  while (texts.size() < frames) {
+    auto f = gen->next();
+    if (f.direction != gwtape::fixtures::Direction::kRecv) continue;
+    f.text.reserve(f.text.size() + simdjson::SIMDJSON_PADDING);
+    bytes += f.text.size();
+    texts.push_back(std::move(f.text));
+  }
+
+  Row parse_only{"simdjson DOM parse only (ceiling)"};
+  simdjson::dom::parser dom;
+  measure(parse_only, rounds, [&] {
+    std::uint64_t n = 0;
+    for (const std::string& t : texts) {
+      simdjson::dom::element root;
+      if (dom.parse(t.data(), t.size(), false).get(root) == simdjson::SUCCESS) ++n;
+    }
+    return n;
+  });
+
+  Row envelope_only{"gwtape envelope only"};
+  gwtape::gateway::EnvelopeParser envelopes;
+  measure(envelope_only, rounds, [&] {
+    std::uint64_t n = 0;
+    for (const std::string& t : texts) n += envelopes.parse(t, t.capacity()).ok();
+    return n;
+  });
+
+  Row typed{"gwtape envelope + typed decode, one pass"};
+  measure(typed, rounds, [&] {
+    std::uint64_t n = 0;
+    for (const std::string& t : texts) {
+      std::optional<gwtape::gateway::Event> event;
+      auto env = envelopes.parse(t, t.capacity(), &event);
+      n += env.ok() && event.has_value();
+    }
+    return n;
+  });
+
+  Row two_pass{"gwtape envelope, then typed decode of d"};
+  gwtape::gateway::EventDecoder decoder;
+  measure(two_pass, rounds, [&] {
+    std::uint64_t n = 0;
+    for (const std::string& t : texts) {
+      auto env = envelopes.parse(t, t.capacity());
+      if (!env.ok() || env->op != gwtape::gateway::OpCode::kDispatch) continue;
+      const std::size_t room = env->capacity - static_cast<std::size_t>(env->d.data() - t.data());
+      n += decoder.decode(env->t, env->d, room).ok();
+    }
+    return n;
+  });
+
+  Row handled{"gwtape handle_op (envelope + decode + protocol)"};
+  measure(handled, rounds, [&] {
+    gwtape::gateway::Protocol protocol;
+    gwtape::gateway::SplitMix64 random(1);
+    protocol.on_connected(0);
+    std::uint64_t n = 0;
+    std::int64_t now = 0;
+    for (const std::string& t : texts)
+      n += protocol.handle_op(t, ++now, random, t.capacity()).size();
+    return n;
+  });
+
+  const double mb = static_cast<double>(bytes) / 1e6;
+  std::printf(
+      "Decode throughput, %zu received frames (%.1f MB, %.0f B/frame), best of %d rounds\n\n",
+      texts.size(), mb, static_cast<double>(bytes) / texts.size(), rounds);
+  std::printf("| path | MB/s | frames/s | vs parse-only |\n|---|---:|---:|---:|\n");
+  for (const Row* row : {&parse_only, &envelope_only, &typed, &two_pass, &handled}) {
+    std::printf("| %s | %.0f | %.0f | %.0f%% |\n", row->name, mb / row->best_seconds,
+                texts.size() / row->best_seconds,
+                100.0 * parse_only.best_seconds / row->best_seconds);
+  }
+  return 0;
+}
