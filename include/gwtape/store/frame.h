@@ -1,0 +1,69 @@
+// gwtape/store/frame.h — what the log holds: recordings and the frames in them.
+//
+// A `Frame` is one WebSocket message as the writer receives it: the text exactly as it arrived
+// (after transport decompression; any bytes, including empty text and invalid UTF-8), the
+// connection it came on, a timestamp and its direction. A `StoredFrame` is a frame read back,
+// with the id the log gave it and the envelope fields extracted when it was written (absent
+// when the text is not a gateway payload). `RecordingInfo` describes one `gwtape record` run.
+//
+// Thread-safety: plain values. Lifetimes: none; every member is owned.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace gwtape::store {
+
+enum class Direction : std::uint8_t { kRecv = 0, kSend = 1 };
+
+// "recv" or "send", as in the `events` view.
+constexpr const char* direction_name(Direction d) {
+  return d == Direction::kSend ? "send" : "recv";
+}
+
+struct Frame {
+  std::int64_t recording_id = 0;  // from LogWriter::begin_recording
+  std::uint32_t conn = 0;         // connection number within the recording
+  std::int64_t ts_ns = 0;         // nanoseconds since the Unix epoch
+  Direction direction = Direction::kRecv;
+  std::string text;  // the frame, byte for byte
+};
+
+struct StoredFrame {
+  std::int64_t id = 0;  // 1, 2, 3, ... in arrival order at the writer, dense
+  std::int64_t recording_id = 0;
+  std::uint32_t conn = 0;
+  std::int64_t ts_ns = 0;
+  Direction direction = Direction::kRecv;
+  std::optional<int> op;          // absent when the text did not parse as a payload
+  std::optional<std::int64_t> s;  // dispatch sequence
+  std::optional<std::string> t;   // dispatch event name
+  std::optional<std::uint64_t> guild_id;
+  std::optional<std::uint64_t> channel_id;
+  std::string text;
+};
+
+// What the recorder knows about a run when it starts. Times are ns since the Unix epoch.
+struct RecordingInfo {
+  std::int64_t started_at_ns = 0;
+  std::string gateway_url;
+  int api_version = 10;
+  std::string encoding = "json";
+  std::string compress = "none";  // none | zlib-stream | zstd-stream
+  std::int64_t intents = 0;
+  std::optional<int> shard_id;
+  std::optional<int> shard_count;
+  std::string tool_version;
+  std::string redactions;  // the redaction rules in force, one per line; empty when none
+};
+
+// A row of the `recordings` table.
+struct Recording {
+  std::int64_t id = 0;
+  RecordingInfo info;
+  std::optional<std::int64_t> ended_at_ns;
+  std::optional<std::string> state_digest;
+};
+
+}  // namespace gwtape::store

@@ -1,0 +1,62 @@
+// gwtape/store/verify.h — checking a log, and measuring what it costs.
+//
+// `verify` reads a whole log (read-only) and reports the first problem it finds, with the
+// frame id when there is one: SQLite's integrity_check, every block's and pending frame's zstd
+// checksum and length table, frame ids dense and covered by exactly one block or pending row,
+// and, per recording, dispatch sequences without gaps except across a new identify (op 2
+// sent). `stats` measures the file with SQLite's dbstat: `frame_bytes` (compressed blocks,
+// pending frames and dictionaries) plus `meta_bytes` (everything else: frame columns,
+// indexes, lookup tables, schema, free pages) is the file size.
+//
+// Thread-safety: free functions; each opens its own read-only connection.
+// Lifetimes: none.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gwtape/store/errors.h"
+
+namespace gwtape::store {
+
+struct VerifyProblem {
+  std::optional<std::int64_t> frame_id;  // the first frame concerned, when there is one
+  std::string message;                   // "log.gwtape: frame 1042: sequence gap: 17 after 15"
+};
+
+struct VerifyReport {
+  std::int64_t frames = 0;
+  std::int64_t blocks = 0;
+  std::int64_t pending = 0;  // frames not yet sealed into a block
+  std::int64_t recordings = 0;
+  std::optional<VerifyProblem> problem;  // the first one; none: the log is sound
+  bool ok() const { return !problem.has_value(); }
+};
+
+// Errors are for logs that cannot be read at all (kIo, kNotALog, kVersion, and kCorrupt when
+// SQLite cannot open it); anything found inside a readable log is the report's `problem`.
+Result<VerifyReport> verify(const std::string& path);
+
+struct TableBytes {
+  std::string name;  // table or index
+  std::int64_t bytes = 0;
+  bool frame_data = false;  // counted in frame_bytes
+};
+
+struct LogStats {
+  std::int64_t frames = 0;
+  std::int64_t blocks = 0;
+  std::int64_t dictionaries = 0;
+  std::int64_t recordings = 0;
+  std::int64_t raw_bytes = 0;    // total frame text
+  std::int64_t frame_bytes = 0;  // what storing the text costs
+  std::int64_t meta_bytes = 0;   // everything else
+  std::int64_t file_bytes = 0;   // frame_bytes + meta_bytes: pages x page size
+  std::vector<TableBytes> tables;
+};
+
+Result<LogStats> stats(const std::string& path);
+
+}  // namespace gwtape::store
