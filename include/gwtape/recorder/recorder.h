@@ -1,0 +1,62 @@
+// gwtape/recorder/recorder.h — ties a live Gateway to a LogWriter.
+//
+// `Recorder::on_frame` is the Gateway's frame tap: every frame received and sent, in order,
+// with its wall-clock time and connection number, is copied, stripped of the token and of
+// what the redaction rules name, and appended to the log. It runs before the gateway parses
+// the frame, so a frame the decoder rejects is still recorded. The caller's path (the
+// gateway's loop) only copies and enqueues: the writer's thread compresses and commits.
+//
+// Thread-safety: on_frame is called from the gateway's loop thread; stats() and status() may
+// be called from any thread. Lifetimes: the writer must outlive the Recorder; attach() binds
+// the Recorder to a Gateway, which must not deliver frames after the Recorder is destroyed.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gwtape/gateway/gateway.h"
+#include "gwtape/recorder/redact.h"
+#include "gwtape/store/log_writer.h"
+
+namespace gwtape::recorder {
+
+struct RecorderOptions {
+  std::string token;                 // masked wherever it appears (op 2 and op 6 carry it)
+  std::vector<RedactionRule> rules;  // --redact
+};
+
+struct RecorderStats {
+  std::uint64_t frames = 0;
+  std::uint64_t received = 0;
+  std::uint64_t sent = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t tokens_masked = 0;
+  std::uint64_t values_redacted = 0;
+};
+
+class Recorder {
+ public:
+  Recorder(store::LogWriter& writer, std::int64_t recording_id, RecorderOptions options);
+
+  void on_frame(const gateway::FrameRecord& frame);
+  void attach(gateway::Gateway& gateway);
+
+  RecorderStats stats() const;
+  // The first append error (the writer stops at its first failure), or ok.
+  Status status() const;
+
+ private:
+  store::LogWriter& writer_;
+  std::int64_t recording_id_;
+  TokenMask mask_;
+  std::vector<RedactionRule> rules_;
+  std::atomic<std::uint64_t> frames_{0}, received_{0}, sent_{0}, bytes_{0}, masked_{0},
+      redacted_{0};
+  mutable std::mutex mu_;
+  Status status_;
+};
+
+}  // namespace gwtape::recorder

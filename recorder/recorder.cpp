@@ -1,0 +1,49 @@
+#include "gwtape/recorder/recorder.h"
+
+namespace gwtape::recorder {
+
+Recorder::Recorder(store::LogWriter& writer, std::int64_t recording_id, RecorderOptions options)
+    : writer_(writer),
+      recording_id_(recording_id),
+      mask_(std::move(options.token)),
+      rules_(std::move(options.rules)) {}
+
+void Recorder::on_frame(const gateway::FrameRecord& frame) {
+  store::Frame out;
+  out.recording_id = recording_id_;
+  out.conn = frame.conn;
+  out.ts_ns = frame.wall_ns;
+  out.direction = frame.direction == gateway::Direction::kSend ? store::Direction::kSend
+                                                               : store::Direction::kRecv;
+  out.text.assign(frame.text);
+  masked_ += static_cast<std::uint64_t>(mask_.apply(out.text));
+  if (!rules_.empty() && frame.direction == gateway::Direction::kRecv) {
+    redacted_ += static_cast<std::uint64_t>(redact(out.text, rules_));
+  }
+  ++frames_;
+  (frame.direction == gateway::Direction::kSend ? sent_ : received_)++;
+  bytes_ += out.text.size();
+  if (auto st = writer_.append(std::move(out)); !st.ok()) {
+    std::lock_guard lock(mu_);
+    if (status_.ok()) {
+      status_ = make_error(Errc::kWriter, "recorder: frame " + std::to_string(frames_.load()) +
+                                              ": " + st.error().message);
+    }
+  }
+}
+
+void Recorder::attach(gateway::Gateway& gateway) {
+  gateway.on_frame([this](const gateway::FrameRecord& f) { on_frame(f); });
+}
+
+RecorderStats Recorder::stats() const {
+  return {frames_.load(), received_.load(), sent_.load(),
+          bytes_.load(),  masked_.load(),   redacted_.load()};
+}
+
+Status Recorder::status() const {
+  std::lock_guard lock(mu_);
+  return status_;
+}
+
+}  // namespace gwtape::recorder
