@@ -1,0 +1,162 @@
+// The test-facing side of GatewayCore: control calls, observations, and the REST endpoints.
+#include <algorithm>
+
+#include "gateway_core.h"
+
+namespace gwtape::replay::detail {
+
+namespace {
+
+Error no_connection() {
+  return make_error(Errc::kNoConnection, "loopback gateway: no client is connected");
+}
+
+}  // namespace
+
+Result<std::int64_t> GatewayCore::dispatch(std::string_view event_name, std::string_view d_json) {
+  auto it = sessions_.find(current_session_);
+  if (it == sessions_.end()) {
+    return make_error(Errc::kNoSession, "loopback gateway: dispatch before any identify");
+  }
+  return append_dispatch(it->second, event_name, d_json);
+}
+
+Result<std::int64_t> GatewayCore::dispatch_batch(const std::vector<LoopbackDispatch>& dispatches) {
+  auto it = sessions_.find(current_session_);
+  if (it == sessions_.end()) {
+    return make_error(Errc::kNoSession, "loopback gateway: dispatch before any identify");
+  }
+  for (const auto& d : dispatches) append_dispatch(it->second, d.t, d.d_json);
+  return it->second.seq;
+}
+
+Status GatewayCore::send_raw(std::string_view text) {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  send_message(*c, std::string(text));
+  return {};
+}
+
+Status GatewayCore::send_frame(bool binary, std::string_view bytes) {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  c->link->send(binary, std::string(bytes));
+  return {};
+}
+
+Status GatewayCore::request_reconnect() {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  send_message(*c, R"({"t":null,"s":null,"op":7,"d":null})");
+  detach(*c);
+  return {};
+}
+
+Status GatewayCore::invalidate_session(bool resumable) {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  send_message(
+      *c, std::string(R"({"t":null,"s":null,"op":9,"d":)") + (resumable ? "true" : "false") + "}");
+  detach(*c);
+  if (!resumable) {
+    end_session(c->session_id);
+    c->authenticated = false;  // it may identify again
+  }
+  return {};
+}
+
+Status GatewayCore::request_heartbeat() {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  std::string d = "null";
+  auto it = sessions_.find(c->session_id);
+  if (it != sessions_.end() && it->second.seq > 0) d = std::to_string(it->second.seq);
+  send_message(*c, R"({"t":null,"s":null,"op":1,"d":)" + d + "}");
+  return {};
+}
+
+Status GatewayCore::close(std::uint16_t code, std::string_view reason) {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  reject(*c, Rejection{code, std::string(reason)});
+  return {};
+}
+
+Status GatewayCore::drop() {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  int id = c->link->id;
+  update([&](Observations& o) { o.connections[id - 1].dropped_by_server = true; });
+  c->link->drop();
+  return {};
+}
+
+Status GatewayCore::ping(std::string_view payload) {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  c->link->ping(std::string(payload));
+  return {};
+}
+
+HttpReply GatewayCore::on_http(std::string_view method, std::string_view target,
+                               std::string_view authorization) {
+  update([](Observations& o) { ++o.http_requests; });
+  std::string_view path = target.substr(0, target.find('?'));
+  if (method != "GET") return {405, R"({"message": "405: Method Not Allowed", "code": 0})"};
+  std::string url = json_string(url_);
+  if (path == "/api/v10/gateway" || path == "/api/v9/gateway") {
+    return {200, R"({"url":)" + url + "}"};
+  }
+  if (path == "/api/v10/gateway/bot" || path == "/api/v9/gateway/bot") {
+    if (authorization != "Bot " + options_.token) {
+      return {401, R"({"message": "401: Unauthorized", "code": 0})"};
+    }
+    return {200, R"({"url":)" + url + R"(,"shards":)" +
+                     std::to_string(options_.recommended_shards) +
+                     R"(,"session_start_limit":{"total":)" +
+                     std::to_string(options_.session_start_total) + R"(,"remaining":)" +
+                     std::to_string(session_start_remaining_) +
+                     R"(,"reset_after":86400000,"max_concurrency":)" +
+                     std::to_string(options_.max_concurrency) + "}}"};
+  }
+  return {404, R"({"message": "404: Not Found", "code": 0})"};
+}
+
+void GatewayCore::update(const std::function<void(Observations&)>& f) {
+  {
+    std::lock_guard lock(obs_mutex_);
+    f(obs_);
+  }
+  obs_cv_.notify_all();
+}
+
+Observations GatewayCore::observe() const {
+  std::lock_guard lock(obs_mutex_);
+  return obs_;
+}
+
+bool GatewayCore::wait(const std::function<bool(const Observations&)>& pred,
+                       std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(obs_mutex_);
+  return obs_cv_.wait_for(lock, timeout, [&] { return pred(obs_); });
+}
+
+}  // namespace gwtape::replay::detail
+
+namespace gwtape::replay {
+
+std::size_t Observations::open_connections() const {
+  return static_cast<std::size_t>(std::count_if(connections.begin(), connections.end(),
+                                                [](const ConnectionRecord& c) { return c.open; }));
+}
+
+std::size_t Observations::closed_connections() const {
+  return connections.size() - open_connections();
+}
+
+std::size_t Observations::frames_with_op(int op) const {
+  return static_cast<std::size_t>(std::count_if(
+      frames.begin(), frames.end(), [op](const ReceivedFrame& f) { return f.op == op; }));
+}
+
+}  // namespace gwtape::replay

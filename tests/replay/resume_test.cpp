@@ -1,0 +1,185 @@
+// Resuming on the loopback gateway: replay of what was missed, then RESUMED; unknown and ended
+// sessions; invalid sequence numbers.
+#include "gwtape/replay/loopback_gateway.h"
+
+#include <catch2/catch_test_macros.hpp>
+#include <string>
+
+#include "replay/test_client.h"
+
+using namespace std::chrono_literals;
+using gwtape::replay::LoopbackGateway;
+using gwtape::replay::LoopbackOptions;
+using gwtape::replay::test::connect_and_identify;
+using gwtape::replay::test::Frame;
+using gwtape::replay::test::parse_frame;
+using gwtape::replay::test::resume_json;
+using gwtape::replay::test::TestClient;
+using gwtape::replay::test::WsEvent;
+
+namespace {
+
+constexpr const char* kToken = "loopback-token";
+
+std::unique_ptr<LoopbackGateway> start(LoopbackOptions o = {}) {
+  auto r = LoopbackGateway::start(std::move(o));
+  REQUIRE(r.ok());
+  return std::move(*r);
+}
+
+Frame next_frame(TestClient& c) {
+  auto f = parse_frame(c.next_text().value_or(""));
+  REQUIRE(f);
+  return *f;
+}
+
+// Connects to `url`, reads HELLO, sends resume.
+std::unique_ptr<TestClient> resume(const std::string& url, const std::string& session,
+                                   std::int64_t seq) {
+  auto c = TestClient::connect(url, {});
+  REQUIRE(c);
+  REQUIRE(next_frame(*c).op == 10);
+  REQUIRE(c->send(resume_json(kToken, session, seq)));
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("resume replays what was missed, then RESUMED", "[replay][resume]") {
+  auto server = start();
+  auto s = connect_and_identify(server->url(), kToken);
+  REQUIRE(s);
+  REQUIRE(server->dispatch("MESSAGE_CREATE", R"({"n":2})").ok());
+  REQUIRE(server->dispatch("MESSAGE_CREATE", R"({"n":3})").ok());
+  CHECK(next_frame(*s->client).s == 2);
+  CHECK(next_frame(*s->client).s == 3);
+  // s=4 is sent but the client goes before reading it; s=5 and 6 are queued while it is away.
+  REQUIRE(server->dispatch("MESSAGE_CREATE", R"({"n":4})").ok());
+
+  SECTION("after the client closed with a resumable code") {
+    REQUIRE(s->client->close(4000));
+    REQUIRE(server->wait_for_closed(1, 2s));
+    CHECK(server->observations().connections[0].client_close_code == 4000);
+  }
+  SECTION("after the server dropped the connection") {
+    REQUIRE(server->drop().ok());
+    CHECK(s->client->wait_closed().kind == WsEvent::Kind::kDropped);
+    REQUIRE(server->wait_for_closed(1, 2s));
+    CHECK(server->observations().connections[0].dropped_by_server);
+  }
+  SECTION("after the client dropped the connection") {
+    s->client->drop();
+    REQUIRE(server->wait_for_closed(1, 2s));
+    CHECK_FALSE(server->observations().connections[0].client_close_code.has_value());
+  }
+  CHECK(*server->dispatch("MESSAGE_CREATE", R"({"n":5})") == 5);
+  CHECK(*server->dispatch("TYPING_START", R"({"n":6})") == 6);
+
+  auto c = resume(server->url(), s->session_id, 3);
+  for (std::int64_t want = 4; want <= 6; ++want) {
+    Frame f = next_frame(*c);
+    CHECK(f.op == 0);
+    CHECK(f.s == want);
+    CHECK(f.d == R"({"n":)" + std::to_string(want) + "}");
+  }
+  Frame resumed = next_frame(*c);
+  CHECK(resumed.t == "RESUMED");
+  CHECK(resumed.s == 7);
+  CHECK(server->wait_for_resumes(1, 1s));
+  CHECK(server->observations().connections[1].session_id == s->session_id);
+
+  // Live again: new dispatches go to the resumed connection.
+  CHECK(*server->dispatch("MESSAGE_CREATE", "{}") == 8);
+  CHECK(next_frame(*c).s == 8);
+}
+
+TEST_CASE("resume with the last seq replays nothing; resume twice", "[replay][resume]") {
+  auto server = start();
+  auto s = connect_and_identify(server->url(), kToken);
+  REQUIRE(s);
+  s->client->drop();
+  REQUIRE(server->wait_for_closed(1, 2s));
+  auto c = resume(server->url(), s->session_id, 1);
+  Frame r = next_frame(*c);
+  CHECK((r.t == "RESUMED" && r.s == 2));
+  c->drop();
+  REQUIRE(server->wait_for_closed(2, 2s));
+  auto c2 = resume(server->url(), s->session_id, 2);
+  CHECK(next_frame(*c2).s == 3);  // RESUMED again
+  CHECK(server->resumes() == 2);
+}
+
+TEST_CASE("resume failures", "[replay][resume]") {
+  auto server = start();
+  auto s = connect_and_identify(server->url(), kToken);
+  REQUIRE(s);
+
+  SECTION("unknown session: op 9 false, and the connection may identify") {
+    auto c = resume(server->url(), "0123456789abcdef0123456789abcdef", 1);
+    Frame f = next_frame(*c);
+    CHECK((f.op == 9 && f.d == "false"));
+    REQUIRE(c->send(gwtape::replay::test::identify_json(kToken)));
+    CHECK(next_frame(*c).t == "READY");
+  }
+  SECTION("a session the client ended with 1000") {
+    REQUIRE(s->client->close(1000));
+    REQUIRE(server->wait_for_closed(1, 2s));
+    auto c = resume(server->url(), s->session_id, 1);
+    Frame f = next_frame(*c);
+    CHECK((f.op == 9 && f.d == "false"));
+  }
+  SECTION("a session invalidated by the server") {
+    REQUIRE(server->invalidate_session(false).ok());
+    Frame f = next_frame(*s->client);
+    CHECK((f.op == 9 && f.d == "false"));
+    auto c = resume(server->url(), s->session_id, 1);
+    CHECK(next_frame(*c).op == 9);
+  }
+  SECTION("seq beyond the session's last: 4007") {
+    auto c = resume(server->url(), s->session_id, 5);
+    CHECK(c->wait_closed().close_code == 4007);
+  }
+  SECTION("wrong token: 4004") {
+    auto c = TestClient::connect(server->url(), {});
+    REQUIRE(c);
+    REQUIRE(c->next_text());
+    REQUIRE(c->send(resume_json("nope", s->session_id, 1)));
+    CHECK(c->wait_closed().close_code == 4004);
+  }
+  CHECK(server->resumes() == 0);
+  CHECK(server->wait_for([](const auto& o) { return o.failed_resumes == 1; }, 1s));
+}
+
+TEST_CASE("a resumable op 9 keeps the session", "[replay][resume]") {
+  auto server = start();
+  auto s = connect_and_identify(server->url(), kToken);
+  REQUIRE(s);
+  REQUIRE(server->invalidate_session(true).ok());
+  Frame f = next_frame(*s->client);
+  CHECK((f.op == 9 && f.d == "true"));
+  REQUIRE(s->client->close(4000));
+  auto c = resume(server->url(), s->session_id, 1);
+  CHECK(next_frame(*c).t == "RESUMED");
+}
+
+TEST_CASE("dispatch_batch, and resuming past max_kept_dispatches", "[replay][resume]") {
+  LoopbackOptions o;
+  o.max_kept_dispatches = 3;
+  auto server = start(o);
+  auto s = connect_and_identify(server->url(), kToken);
+  REQUIRE(s);
+  std::vector<gwtape::replay::LoopbackDispatch> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back({"MESSAGE_CREATE", "{}"});
+  CHECK(*server->dispatch_batch(batch) == 6);
+  for (std::int64_t want = 2; want <= 6; ++want) CHECK(next_frame(*s->client).s == want);
+  s->client->drop();
+  REQUIRE(server->wait_for_closed(1, 2s));
+
+  auto old = resume(server->url(), s->session_id, 2);  // s=3 is gone: only 4, 5, 6 are kept
+  CHECK(next_frame(*old).op == 9);
+  auto ok = resume(server->url(), s->session_id, 3);
+  CHECK(next_frame(*ok).s == 4);
+  CHECK(next_frame(*ok).s == 5);
+  CHECK(next_frame(*ok).s == 6);
+  CHECK(next_frame(*ok).t == "RESUMED");
+}
