@@ -53,6 +53,7 @@ class CurlTransport final : public Transport {
   Status close(std::uint16_t code, std::string_view reason, std::int64_t timeout_ns) override;
   void disconnect() override;
   std::optional<CloseStatus> peer_close() const override { return peer_close_; }
+  TransportStats stats() const override { return stats_; }
   void interrupt() override {
     const std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
@@ -77,6 +78,7 @@ class CurlTransport final : public Transport {
   std::string partial_;  // a message being reassembled across curl_ws_recv calls/frames
   MessageKind partial_kind_ = MessageKind::kText;
   std::string control_;  // a ping or close payload being reassembled
+  TransportStats stats_;
   char buffer_[64 * 1024];
 };
 
@@ -160,31 +162,38 @@ Status CurlTransport::send(std::string_view payload, unsigned flags) {
   if (curl_ == nullptr) return make_error(Errc::kClosed, "send on a closed connection to " + url_);
   const std::int64_t deadline = mono_ns() + options_.write_timeout_ns;
   std::size_t done = 0;
+  int calls = 0;
   // An empty payload still needs one call to put its frame on the wire.
   do {
+    ++calls;
     std::size_t sent = 0;
     const CURLcode rc =
         curl_ws_send(curl_, payload.data() + done, payload.size() - done, &sent, 0, flags);
     done += sent;
     if (rc == CURLE_AGAIN) {
+      ++stats_.send_again;
       // libcurl holds the unsent rest of the frame; the next call continues the same payload.
       if (Status st = wait(POLLOUT, deadline); !st.ok()) return st;
       continue;
     }
     if (rc != CURLE_OK) return curl_error(rc, "send to");
   } while (done < payload.size());
+  if (calls > 1) ++stats_.send_partial;
+  if ((flags & (CURLWS_TEXT | CURLWS_BINARY)) != 0) ++stats_.messages_sent;
   return {};
 }
 
 Result<TransportMessage> CurlTransport::receive(std::int64_t timeout_ns) {
   if (curl_ == nullptr) return make_error(Errc::kClosed, "receive on a closed connection");
   const std::int64_t deadline = mono_ns() + timeout_ns;
+  bool polled = false;
   for (;;) {
     std::size_t got = 0;
     const curl_ws_frame* meta = nullptr;
     const CURLcode rc = curl_ws_recv(curl_, buffer_, sizeof buffer_, &got, &meta);
     if (rc == CURLE_AGAIN) {
       // Drained: only now is it right to wait on the socket.
+      polled = true;
       if (Status st = wait(POLLIN, deadline); !st.ok()) return st.error();
       continue;
     }
@@ -203,6 +212,7 @@ Result<TransportMessage> CurlTransport::receive(std::int64_t timeout_ns) {
       control_.append(buffer_, got);
       if (!last_piece) continue;
       if (meta->flags & CURLWS_PING) {
+        ++stats_.pings_answered;
         Status st = send(control_, CURLWS_PONG);
         control_.clear();
         if (!st.ok()) return st.error();
@@ -244,13 +254,18 @@ Result<TransportMessage> CurlTransport::receive(std::int64_t timeout_ns) {
       partial_.reserve(got + static_cast<std::size_t>(meta->bytesleft) + kPadding);
     }
     partial_.append(buffer_, got);
-    if (!last_piece || (meta->flags & CURLWS_CONT)) continue;  // more of this message to come
+    if (!last_piece || (meta->flags & CURLWS_CONT)) {
+      ++stats_.fragments;
+      continue;  // more of this message to come
+    }
     TransportMessage message;
     message.kind = partial_kind_;
     if (partial_.capacity() < partial_.size() + kPadding)
       partial_.reserve(partial_.size() + kPadding);
     message.data = std::move(partial_);
     partial_.clear();
+    ++stats_.messages_received;
+    if (!polled) ++stats_.read_before_poll;
     return message;
   }
 }

@@ -80,6 +80,7 @@ class ScriptedTransport final : public Transport {
   void disconnect() override { open_ = false; }
   std::optional<CloseStatus> peer_close() const override { return peer_; }
   void interrupt() override {}
+  TransportStats stats() const override { return {}; }
 
  private:
   ManualClock& clock_;

@@ -42,6 +42,17 @@ struct ConnectOptions {
   std::string user_agent = "DiscordBot (gwtape, 0.1)";
 };
 
+// What a transport had to cope with, for tests and diagnostics.
+struct TransportStats {
+  std::uint64_t messages_received = 0;
+  std::uint64_t messages_sent = 0;
+  std::uint64_t send_again = 0;    // sends that got EAGAIN and continued the payload
+  std::uint64_t send_partial = 0;  // sends that took several calls (short writes)
+  std::uint64_t pings_answered = 0;
+  std::uint64_t fragments = 0;         // received pieces that were not a whole message
+  std::uint64_t read_before_poll = 0;  // messages already buffered when receive() was called
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -68,6 +79,8 @@ class Transport {
 
   // The peer's close frame, once one arrived on this connection.
   virtual std::optional<CloseStatus> peer_close() const = 0;
+
+  virtual TransportStats stats() const = 0;
 
   // Wakes a receive() blocked on another thread; it returns kInterrupted.
   // Thread-safe.

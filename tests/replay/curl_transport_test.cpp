@@ -1,0 +1,131 @@
+// CurlTransport against the loopback gateway: the libcurl 8.14 traps, each with a test.
+#include <catch2/catch_test_macros.hpp>
+#include <chrono>
+#include <string>
+
+#include "gwtape/gateway/transport.h"
+#include "gwtape/replay/loopback_gateway.h"
+
+using namespace gwtape;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::int64_t kSec = 1'000'000'000;
+
+std::unique_ptr<replay::LoopbackGateway> server(std::size_t max_payload = 4096) {
+  replay::LoopbackOptions o;
+  o.token = "t";
+  o.max_payload_bytes = max_payload;
+  o.max_message_bytes = 64u << 20;
+  auto s = replay::LoopbackGateway::start(o);
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+std::string url(const replay::LoopbackGateway& s) { return s.url() + "/?v=10&encoding=json"; }
+
+}  // namespace
+
+TEST_CASE("curl: bytes that came with the 101 response are read before polling", "[live][curl]") {
+  // The server sends HELLO the moment the handshake completes, so it often arrives in the
+  // same read as the 101: a client that polled first would wait for the timeout.
+  auto srv = server();
+  std::uint64_t before_poll = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto t = gateway::make_curl_transport();
+    REQUIRE(t->connect(url(*srv), {}).ok());
+    const auto start = std::chrono::steady_clock::now();
+    auto hello = t->receive(5 * kSec);
+    REQUIRE(hello.ok());
+    CHECK(hello->data.find(R"("op":10)") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < 2s);
+    CHECK(hello->data.capacity() >= hello->data.size() + 64);  // room for simdjson
+    before_poll += t->stats().read_before_poll;
+    CHECK(t->close(1000, "bye", kSec).ok());
+  }
+  // In at least one of the runs HELLO was already inside libcurl when receive() began.
+  CHECK(before_poll > 0);
+}
+
+TEST_CASE("curl: a multi-MB send survives partial sends and CURLE_AGAIN", "[live][curl]") {
+  // 8 MB does not fit the socket buffers: curl_ws_send returns short counts and CURLE_AGAIN,
+  // and each next call must continue the same payload.
+  auto srv = server(16u << 20);
+  auto t = gateway::make_curl_transport();
+  REQUIRE(t->connect(url(*srv), {}).ok());
+  REQUIRE(t->receive(5 * kSec).ok());  // HELLO
+  std::string big = R"({"op":1,"d":null,"pad":")";
+  for (int i = 0; big.size() < (8u << 20); ++i) big += static_cast<char>('a' + i % 26);
+  big += "\"}";
+  REQUIRE(srv->ping("mid-send").ok());  // a ping arriving while we send: no auto-PONG inside
+  REQUIRE(t->send_text(big).ok());
+  // The trap was really hit: the send took several calls, some after EAGAIN.
+  CHECK(t->stats().send_partial == 1);
+  CHECK(t->stats().send_again > 0);
+  REQUIRE(t->receive(5 * kSec).ok());  // the ACK: the server parsed the whole frame
+  auto frames = srv->received();
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0].text == big);
+  CHECK(frames[0].op == 1);
+  REQUIRE(srv->wait_for_pongs(1, 5s));
+  CHECK(srv->pongs()[0] == "mid-send");
+  CHECK(t->stats().pings_answered == 1);
+  CHECK(t->close(1000, "", kSec).ok());
+}
+
+TEST_CASE("curl: the peer's close frame is answered and reported", "[live][curl]") {
+  auto srv = server();
+  auto t = gateway::make_curl_transport();
+  REQUIRE(t->connect(url(*srv), {}).ok());
+  REQUIRE(t->receive(5 * kSec).ok());
+  REQUIRE(srv->close(4321, "bye now").ok());
+  auto r = t->receive(5 * kSec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == gateway::Errc::kClosed);
+  REQUIRE(t->peer_close().has_value());
+  CHECK(t->peer_close()->code == 4321);
+  CHECK(t->peer_close()->reason == "bye now");
+  REQUIRE(srv->wait_for_closed(1, 5s));
+  // libcurl does not answer a close; we did, echoing the code.
+  CHECK(srv->observations().connections[0].client_close_code == 4321);
+}
+
+TEST_CASE("curl: timeouts, interrupts and a dropped connection are told apart", "[live][curl]") {
+  auto srv = server();
+  auto t = gateway::make_curl_transport();
+  REQUIRE(t->connect(url(*srv), {}).ok());
+  REQUIRE(t->receive(5 * kSec).ok());
+  auto quiet = t->receive(kSec / 10);
+  REQUIRE_FALSE(quiet.ok());
+  CHECK(quiet.error().code == gateway::Errc::kTimeout);
+  t->interrupt();
+  auto woken = t->receive(5 * kSec);
+  REQUIRE_FALSE(woken.ok());
+  CHECK(woken.error().code == gateway::Errc::kInterrupted);
+  REQUIRE(srv->drop().ok());
+  auto dropped = t->receive(5 * kSec);
+  REQUIRE_FALSE(dropped.ok());
+  CHECK(dropped.error().code == gateway::Errc::kTransport);
+  CHECK_FALSE(t->peer_close().has_value());
+  // A refused connection is a clear error naming the URL.
+  auto refused = gateway::make_curl_transport();
+  gateway::ConnectOptions o;
+  o.connect_timeout_ns = 2 * kSec;
+  auto st = refused->connect("ws://127.0.0.1:1/?v=10&encoding=json", o);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().message.find("127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("curl: a message over the cap is refused, not buffered", "[live][curl]") {
+  auto srv = server();
+  auto t = gateway::make_curl_transport();
+  gateway::ConnectOptions o;
+  o.max_message_bytes = 1 << 20;
+  REQUIRE(t->connect(url(*srv), o).ok());
+  REQUIRE(t->receive(5 * kSec).ok());
+  REQUIRE(srv->send_text_frame(std::string(3 << 20, 'x')).ok());
+  auto r = t->receive(5 * kSec);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == gateway::Errc::kTooLarge);
+}

@@ -1,0 +1,62 @@
+// A live gwtape::gateway::Gateway (CurlTransport, system clock) against the LoopbackGateway,
+// for the end-to-end tests: starts both, collects what the client delivered and reported.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gwtape/gateway/gateway.h"
+#include "gwtape/replay/loopback_gateway.h"
+
+namespace gwtape::testing {
+
+using namespace std::chrono_literals;
+
+struct Delivered {
+  std::int64_t seq;
+  std::string name;
+};
+
+class LiveClient {
+ public:
+  // Starts a gateway client on `url` with test-friendly timeouts (short backoff, 1 s close).
+  LiveClient(std::string url, std::string token, gateway::Compression compress = {},
+             std::function<void(gateway::GatewayOptions&)> tweak = {});
+  ~LiveClient();
+
+  gateway::Gateway& gateway() { return *gateway_; }
+  std::vector<Delivered> events() const;
+  std::vector<std::string> errors() const;
+  std::vector<std::string> frames(gateway::Direction direction) const;  // the tap's view
+  // Waits until `pred` holds for the delivered events (true) or the timeout (false).
+  bool wait_for(const std::function<bool(const std::vector<Delivered>&)>& pred,
+                std::chrono::milliseconds timeout = 10s) const;
+  bool wait_for_events(std::size_t n, std::chrono::milliseconds timeout = 10s) const;
+  bool wait_for_seq(std::int64_t seq, std::chrono::milliseconds timeout = 10s) const;
+  // Waits for run() to end by itself; returns its status (or a timeout error).
+  gateway::Status wait_end(std::chrono::milliseconds timeout = 10s);
+  gateway::Status close();
+
+ private:
+  gateway::SystemClock clock_;
+  gateway::SplitMix64 random_{7};
+  std::unique_ptr<gateway::Gateway> gateway_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::vector<Delivered> events_;
+  std::vector<std::string> errors_;
+  std::vector<std::string> recv_frames_, send_frames_;
+  bool ended_ = false;
+  gateway::Status end_status_;
+  std::thread thread_;
+};
+
+// True when the delivered sequence numbers are exactly 1..n in order (each once).
+bool exactly_once_in_order(const std::vector<Delivered>& events, std::int64_t n);
+
+}  // namespace gwtape::testing
