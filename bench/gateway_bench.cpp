@@ -1,0 +1,130 @@
+// gateway_bench — frames per second through CurlTransport + Gateway from the loopback
+// gateway, plain and with each transport compression, over generated dispatches; and the
+// client's memory over the run (it must stay flat: nothing accumulates per frame).
+//
+// usage: gateway_bench [--frames N]
+// The server runs in the same process (its io thread), so the two cores are shared by the
+// server's compression and the client's work: the figures are for the pair.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gwtape/fixtures/generator.h"
+#include "gwtape/gateway/envelope.h"
+#include "gwtape/gateway/gateway.h"
+#include "gwtape/replay/loopback_gateway.h"
+
+namespace {
+
+using namespace gwtape;
+
+long rss_kb() {
+  std::ifstream in("/proc/self/statm");
+  long pages = 0, resident = 0;
+  in >> pages >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+struct Row {
+  const char* name;
+  double seconds = 0;
+  std::uint64_t frames = 0, bytes = 0;
+  long rss_first_kb = 0, rss_last_kb = 0;
+};
+
+Row run(gateway::Compression compress, const std::vector<replay::LoopbackDispatch>& batch,
+        std::uint64_t bytes) {
+  Row row{gateway::compression_name(compress).data()};
+  replay::LoopbackOptions so;
+  so.token = "bench";
+  so.max_kept_dispatches = 1024;  // the server forgets old dispatches: its memory stays small
+  auto server = replay::LoopbackGateway::start(so);
+  if (!server.ok()) {
+    std::fprintf(stderr, "gateway_bench: %s\n", server.error().message.c_str());
+    std::exit(1);
+  }
+  gateway::SystemClock clock;
+  gateway::SplitMix64 random(1);
+  gateway::GatewayOptions o;
+  o.url = (*server)->url();
+  o.compress = compress;
+  o.identify.token = "bench";
+  o.identify.intents = gateway::intents::kGuilds;
+  gateway::Gateway client(o, gateway::make_curl_transport(), clock, random);
+  std::atomic<std::uint64_t> delivered{0};
+  const std::uint64_t total = batch.size() + 1;  // + READY
+  std::atomic<long> rss_first{0}, rss_last{0};
+  client.on_event([&](const gateway::DeliverEvent&) {
+    const auto n = ++delivered;
+    if (n == total / 10) rss_first = rss_kb();
+    if (n == total) rss_last = rss_kb();
+  });
+  client.start();
+  while (delivered.load() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto start = std::chrono::steady_clock::now();
+  // In slices, so the server's queue stays bounded too.
+  for (std::size_t i = 0; i < batch.size(); i += 1000) {
+    std::vector<replay::LoopbackDispatch> slice(
+        batch.begin() + static_cast<std::ptrdiff_t>(i),
+        batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + 1000)));
+    if (!(*server)->dispatch_batch(slice).ok()) std::exit(1);
+    while (delivered.load() + 4000 < i + 1)
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  while (delivered.load() < total) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  row.frames = batch.size();
+  row.bytes = bytes;
+  row.rss_first_kb = rss_first.load();
+  row.rss_last_kb = rss_last.load();
+  (void)client.close();
+  return row;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t frames = 100'000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--frames") == 0) frames = std::strtoull(argv[i + 1], nullptr, 10);
+  }
+  auto gen = fixtures::Generator::create({});
+  if (!gen.ok()) {
+    std::fprintf(stderr, "gateway_bench: %s\n", gen.error().message.c_str());
+    return 1;
+  }
+  // Generated dispatches, after the opening (the server makes its own READY).
+  std::vector<replay::LoopbackDispatch> batch;
+  std::uint64_t bytes = 0;
+  gateway::EnvelopeParser envelopes;
+  while (batch.size() < frames) {
+    auto f = gen->next();
+    if (f.direction != fixtures::Direction::kRecv) continue;
+    auto env = envelopes.parse(f.text);
+    if (!env.ok() || env->op != gateway::OpCode::kDispatch || env->t == "READY") continue;
+    batch.push_back({std::string(env->t), std::string(env->d)});
+    bytes += f.text.size();
+  }
+  std::printf(
+      "Live client throughput, %zu generated dispatches (%.1f MB), loopback server in "
+      "the same process\n\n",
+      batch.size(), static_cast<double>(bytes) / 1e6);
+  std::printf(
+      "| compression | frames/s | MB/s | client+server RSS at 10%% | at 100%% |\n"
+      "|---|---:|---:|---:|---:|\n");
+  for (auto c : {gateway::Compression::kNone, gateway::Compression::kZlibStream,
+                 gateway::Compression::kZstdStream}) {
+    Row r = run(c, batch, bytes);
+    std::printf("| %s | %.0f | %.0f | %.1f MB | %.1f MB |\n", r.name, r.frames / r.seconds,
+                static_cast<double>(r.bytes) / 1e6 / r.seconds, r.rss_first_kb / 1024.0,
+                r.rss_last_kb / 1024.0);
+  }
+  return 0;
+}
