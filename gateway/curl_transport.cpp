@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -34,6 +35,14 @@ std::int64_t mono_ns() {
       .count();
 }
 
+int set_send_buffer(void* user, curl_socket_t fd, curlsocktype purpose) {
+  const int bytes = *static_cast<const int*>(user);
+  if (purpose == CURLSOCKTYPE_IPCXN && bytes > 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  }
+  return CURL_SOCKOPT_OK;
+}
+
 void global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -50,6 +59,7 @@ class CurlTransport final : public Transport {
   Status connect(const std::string& url, const ConnectOptions& options) override;
   Result<TransportMessage> receive(std::int64_t timeout_ns) override;
   Status send_text(std::string_view text) override { return send(text, CURLWS_TEXT); }
+  Status send_close(std::uint16_t code, std::string_view reason) override;
   Status close(std::uint16_t code, std::string_view reason, std::int64_t timeout_ns) override;
   void disconnect() override;
   std::optional<CloseStatus> peer_close() const override { return peer_close_; }
@@ -114,6 +124,10 @@ Status CurlTransport::connect(const std::string& url, const ConnectOptions& opti
   curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, options.verify_peer ? 1L : 0L);
   curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, options.verify_peer ? 2L : 0L);
   if (!options.ca_file.empty()) curl_easy_setopt(curl_, CURLOPT_CAINFO, options.ca_file.c_str());
+  if (options.send_buffer_bytes > 0) {
+    curl_easy_setopt(curl_, CURLOPT_SOCKOPTFUNCTION, set_send_buffer);
+    curl_easy_setopt(curl_, CURLOPT_SOCKOPTDATA, &options_.send_buffer_bytes);
+  }
   if (CURLcode rc = curl_easy_perform(curl_); rc != CURLE_OK) {
     Error e = curl_error(rc, "connect");
     disconnect();
@@ -270,19 +284,23 @@ Result<TransportMessage> CurlTransport::receive(std::int64_t timeout_ns) {
   }
 }
 
+Status CurlTransport::send_close(std::uint16_t code, std::string_view reason) {
+  if (curl_ == nullptr || close_sent_) return {};
+  std::string payload;
+  payload.push_back(static_cast<char>(code >> 8));
+  payload.push_back(static_cast<char>(code & 0xff));
+  payload.append(reason.substr(0, 123));  // control frames carry at most 125 bytes
+  close_sent_ = true;
+  if (Status st = send(payload, CURLWS_CLOSE); !st.ok()) {
+    disconnect();
+    return st;
+  }
+  return {};
+}
+
 Status CurlTransport::close(std::uint16_t code, std::string_view reason, std::int64_t timeout_ns) {
   if (curl_ == nullptr) return {};
-  if (!close_sent_) {
-    std::string payload;
-    payload.push_back(static_cast<char>(code >> 8));
-    payload.push_back(static_cast<char>(code & 0xff));
-    payload.append(reason.substr(0, 123));  // control frames carry at most 125 bytes
-    close_sent_ = true;
-    if (Status st = send(payload, CURLWS_CLOSE); !st.ok()) {
-      disconnect();
-      return {};
-    }
-  }
+  if (!send_close(code, reason).ok()) return {};
   // Wait for the peer's close (or anything ending the connection), discarding data.
   const std::int64_t deadline = mono_ns() + timeout_ns;
   while (curl_ != nullptr && !peer_close_) {

@@ -125,12 +125,11 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
   (void)url;
   for (;;) {
     if (stop_.load()) {
-      (void)transport_->close(1000, "closing", options_.close_timeout_ns);
+      close_connection(1000, "closing");
       return Outcome::kStop;
     }
     if (reconnect_requested_.exchange(false)) {
-      (void)transport_->close(options_.protocol.resumable_close_code, "reconnecting",
-                              options_.close_timeout_ns);
+      close_connection(options_.protocol.resumable_close_code, "reconnecting");
       return Outcome::kNextConnection;
     }
     // Queued user commands go out once the session is up, within the send limit.
@@ -166,24 +165,18 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
     Actions actions;
     if (message.ok()) {
       last_recv_ns_ = clock_.now_ns();
-      std::string* text = &message->data;
-      if (message->kind == MessageKind::kBinary && decompressor_) {
-        auto complete = decompressor_->feed(message->data, inflated_);
-        if (!complete.ok()) {
-          report(complete.error());
-          actions.push_back(
-              Reconnect{true, options_.protocol.resumable_close_code, complete.error().message, 0});
-        } else if (!*complete) {
-          continue;  // a zlib-stream message split over WebSocket messages
-        } else {
-          text = &inflated_;
-        }
-      }
-      if (actions.empty()) {
-        if (text->capacity() < text->size() + 64) text->reserve(text->size() + 64);
-        if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), *text});
-        actions = protocol_.handle_op(*text, clock_.now_ns(), random_, text->capacity());
-        if (text == &inflated_) inflated_.clear();
+      auto text = inflate(*message);
+      if (!text.ok()) {
+        report(text.error());
+        actions.push_back(
+            Reconnect{true, options_.protocol.resumable_close_code, text.error().message, 0});
+      } else if (*text == nullptr) {
+        continue;  // a zlib-stream message split over WebSocket messages
+      } else {
+        std::string& frame = **text;
+        if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), frame});
+        actions = protocol_.handle_op(frame, clock_.now_ns(), random_, frame.capacity());
+        if (&frame == &inflated_) inflated_.clear();
       }
     } else {
       const Errc code = message.error().code;
@@ -243,7 +236,7 @@ Status Gateway::execute(Actions& actions, Outcome& outcome, Status& result, bool
       report(error->error);
     } else if (auto* r = std::get_if<Reconnect>(&action)) {
       if (r->close_code != 0) {
-        (void)transport_->close(r->close_code, r->reason, options_.close_timeout_ns);
+        close_connection(r->close_code, r->reason);
       } else {
         transport_->disconnect();
       }
@@ -262,6 +255,44 @@ Status Gateway::execute(Actions& actions, Outcome& outcome, Status& result, bool
     }
   }
   return {};
+}
+
+Result<std::string*> Gateway::inflate(TransportMessage& message) {
+  std::string* text = &message.data;
+  if (message.kind == MessageKind::kBinary && decompressor_) {
+    auto complete = decompressor_->feed(message.data, inflated_);
+    if (!complete.ok()) {
+      inflated_.clear();
+      return complete.error();
+    }
+    if (!*complete) return static_cast<std::string*>(nullptr);
+    text = &inflated_;
+  }
+  // Room for simdjson's padding after the text: the envelope is parsed in place.
+  if (text->capacity() < text->size() + 64) text->reserve(text->size() + 64);
+  return text;
+}
+
+void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
+  if (!transport_->send_close(code, reason).ok()) {
+    transport_->disconnect();
+    return;
+  }
+  const std::int64_t deadline = clock_.now_ns() + options_.close_timeout_ns;
+  for (;;) {
+    const std::int64_t left = deadline - clock_.now_ns();
+    if (left <= 0) break;
+    auto message = transport_->receive(left);
+    if (!message.ok()) {
+      if (message.error().code == Errc::kInterrupted) continue;
+      break;  // the peer's close frame (answered), a timeout, or a broken connection
+    }
+    auto text = inflate(*message);
+    if (!text.ok() || *text == nullptr) continue;
+    if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), **text});
+    if (*text == &inflated_) inflated_.clear();
+  }
+  transport_->disconnect();
 }
 
 Status Gateway::send_command(Command command) {

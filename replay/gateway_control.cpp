@@ -40,6 +40,10 @@ Status GatewayCore::send_raw(std::string_view text) {
 Status GatewayCore::send_frame(bool binary, std::string_view bytes) {
   Conn* c = current();
   if (c == nullptr) return no_connection();
+  if (options_.keep_sent) {
+    const int id = c->link->id;
+    update([&](Observations& o) { o.sent.push_back({id, binary, std::string(bytes)}); });
+  }
   c->link->send(binary, std::string(bytes));
   return {};
 }

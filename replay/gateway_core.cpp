@@ -104,6 +104,10 @@ GatewayCore::Conn* GatewayCore::current() {
 }
 
 void GatewayCore::send_message(Conn& c, const std::string& text) {
+  if (options_.keep_sent) {
+    const int id = c.link->id;
+    update([&](Observations& o) { o.sent.push_back({id, false, text}); });
+  }
   if (!c.compressor) {
     c.link->send(false, text);
     return;

@@ -38,5 +38,6 @@ bool wants_help(const Command& command, const Args& args);
 std::optional<std::uint64_t> parse_uint(std::string_view text);
 
 extern const Command kDemoCommand;
+extern const Command kRecordCommand;
 
 }  // namespace gwtape::tools

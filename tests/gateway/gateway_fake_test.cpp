@@ -72,6 +72,11 @@ class ScriptedTransport final : public Transport {
     sent.push_back({clock_.now_ns(), conn_, std::string(text)});
     return {};
   }
+  Status send_close(std::uint16_t code, std::string_view) override {
+    if (open_) closes.push_back(code);
+    open_ = false;
+    return {};
+  }
   Status close(std::uint16_t code, std::string_view, std::int64_t) override {
     if (open_) closes.push_back(code);
     open_ = false;

@@ -113,6 +113,12 @@ class Gateway {
   Outcome run_connection(const std::string& url, Status& result);
   Status execute(Actions& actions, Outcome& outcome, Status& result, bool& reconnect, bool& resume);
   Status send_frame(const std::string& text, bool priority);
+  // Our side of a close: a close frame, then what the peer still sends is recorded (offered
+  // to the tap, not handled) until its close frame or the timeout.
+  void close_connection(std::uint16_t code, std::string_view reason);
+  // A received message through the connection's decompressor; nullptr while a zlib-stream
+  // message is still incomplete; an error for corrupt compressed data.
+  Result<std::string*> inflate(TransportMessage& message);
   Status send_command(Command command);
   Status queue(Result<std::string> frame);
   void report(const Error& error);

@@ -40,6 +40,9 @@ struct ConnectOptions {
   bool verify_peer = true;  // TLS certificate and host name verification
   std::size_t max_message_bytes = 512u << 20;  // a larger message is refused, not buffered
   std::string user_agent = "DiscordBot (gwtape, 0.1)";
+  // SO_SNDBUF for the socket; 0 keeps the system's. Small values make short writes likely
+  // (the send path's tests use it).
+  int send_buffer_bytes = 0;
 };
 
 // What a transport had to cope with, for tests and diagnostics.
@@ -70,8 +73,13 @@ class Transport {
   // Sends one text message, whole. kTimeout after write_timeout_ns; kTransport on failure.
   virtual Status send_text(std::string_view text) = 0;
 
-  // Sends a close frame with `code` and waits up to timeout_ns for the peer's, then closes the
-  // socket. Idempotent; never fails on an already-closed connection.
+  // Sends a close frame with `code`; the connection stays open for receive() until the peer's
+  // close frame arrives (receive() then returns kClosed). Idempotent.
+  virtual Status send_close(std::uint16_t code, std::string_view reason) = 0;
+
+  // send_close, then waits up to timeout_ns for the peer's close, discarding what arrives
+  // meanwhile, then closes the socket. Never fails on an already-closed connection. (The
+  // Gateway drains by itself instead, so that those last messages are still recorded.)
   virtual Status close(std::uint16_t code, std::string_view reason, std::int64_t timeout_ns) = 0;
 
   // Drops the connection without a close frame.

@@ -135,6 +135,9 @@ struct LoopbackOptions {
   // (continuation frames), to test the client's reassembly. 0: one frame per message.
   // Beast needs at least 8.
   std::size_t fragment_size = 0;
+  // Keep every message the server sends in Observations::sent (tests that compare what
+  // the client recorded with what was sent; off by default: it grows with the traffic).
+  bool keep_sent = false;
 
   // GET /api/v10/gateway/bot.
   int recommended_shards = 1;
@@ -178,8 +181,16 @@ struct ConnectionRecord {
 
 // Everything the server has seen, in order. A copy is handed out; the server keeps the whole
 // history until it is destroyed.
+// A message the server sent, before transport compression (what the client should see).
+struct SentFrame {
+  int connection = 0;
+  bool binary = false;  // sent with send_binary (not through the compressor)
+  std::string text;
+};
+
 struct Observations {
   std::vector<ReceivedFrame> frames;
+  std::vector<SentFrame> sent;  // only with LoopbackOptions::keep_sent
   std::vector<ConnectionRecord> connections;
   // `d` of every op 1 the client sent (nullopt for null), in order, over all connections.
   std::vector<std::optional<std::int64_t>> heartbeats;

@@ -1,0 +1,284 @@
+// `gwtape record` end to end: the real program against the loopback gateway, with faults;
+// the log must hold every frame that reached the client, both ways, byte for byte, and
+// never the token.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch_test_macros.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gwtape/recorder/redact.h"
+#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/store/log_reader.h"
+
+using namespace gwtape;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kToken = "record.TEST-token.0123456789";
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// `gwtape record ...` as a child process with DISCORD_TOKEN set (or not).
+class Child {
+ public:
+  Child(const std::vector<std::string>& args, const char* token, std::filesystem::path dir)
+      : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      if (token) {
+        ::setenv("DISCORD_TOKEN", token, 1);
+      } else {
+        ::unsetenv("DISCORD_TOKEN");
+      }
+      FILE* o = std::freopen(out_.c_str(), "w", stdout);
+      FILE* e = std::freopen(err_.c_str(), "w", stderr);
+      (void)o;
+      (void)e;
+      std::vector<char*> argv;
+      static std::string program = GWTAPE_BINARY_DIR "/tools/gwtape";
+      argv.push_back(program.data());
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(program.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  void signal(int sig) { ::kill(pid_, sig); }
+  // The exit code, or -1 after the timeout.
+  int wait(std::chrono::milliseconds timeout = 20s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+  std::string out() const { return slurp(out_); }
+  std::string err() const { return slurp(err_); }
+
+ private:
+  std::filesystem::path out_, err_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+std::filesystem::path fresh_dir(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / "gwtape-record-test" / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::unique_ptr<replay::LoopbackGateway> server() {
+  replay::LoopbackOptions o;
+  o.token = kToken;
+  o.keep_sent = true;
+  o.heartbeat_interval = 400ms;
+  o.guilds.push_back({197038439483310086ULL, "recorded guild", ""});
+  auto s = replay::LoopbackGateway::start(o);
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
+
+std::string message(int i) {
+  return R"({"id":")" + std::to_string(5000 + i) + R"(","channel_id":"41771983423143937",)" +
+         R"("content":"line \")" + std::to_string(i) + R"(\" caf\u00e9 \ud83d\udd25",)" +
+         R"("author":{"id":"80351110224678912","username":"nelly"}})";
+}
+
+std::vector<store::StoredFrame> read_log(const std::filesystem::path& path) {
+  auto reader = store::LogReader::open(path.string());
+  REQUIRE(reader.ok());
+  auto cursor = (*reader)->frames();
+  REQUIRE(cursor.ok());
+  std::vector<store::StoredFrame> frames;
+  for (;;) {
+    auto more = (*cursor)->next();
+    REQUIRE(more.ok());
+    if (!*more) break;
+    frames.push_back((*cursor)->frame());
+  }
+  return frames;
+}
+
+}  // namespace
+
+TEST_CASE("record: a session with faults is in the log, both ways, byte for byte",
+          "[recorder][cli]") {
+  for (const char* compress : {"zstd-stream", "zlib-stream", "none"}) {
+    INFO(compress);
+    const auto dir = fresh_dir(compress);
+    const auto log = dir / "session.gwtape";
+    auto srv = server();
+    Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", compress,
+                 "--redact", "MESSAGE_UPDATE:$.d.content"},
+                kToken, dir);
+    REQUIRE(srv->wait_until_identified(10s));
+    int n = 0;
+    auto burst = [&](int count) {
+      for (int i = 0; i < count; ++i) REQUIRE(srv->dispatch("MESSAGE_CREATE", message(++n)).ok());
+    };
+    burst(20);
+    REQUIRE(srv->request_reconnect().ok());
+    burst(10);
+    REQUIRE(srv->wait_for_resumes(1, 10s));
+    REQUIRE(srv->drop().ok());
+    burst(10);
+    REQUIRE(srv->wait_for_resumes(2, 10s));
+    REQUIRE(srv->close(4000, "unknown error").ok());
+    burst(10);
+    REQUIRE(srv->wait_for_resumes(3, 10s));
+    REQUIRE(srv->invalidate_session(true).ok());
+    REQUIRE(srv->wait_for_resumes(4, 10s));
+    burst(10);
+    REQUIRE(srv->dispatch("MESSAGE_UPDATE", R"({"id":"5001","content":"private words"})").ok());
+    // The client has everything once a heartbeat carries the last sequence.
+    const std::int64_t last = srv->observations().last_seq;
+    REQUIRE(srv->wait_for(
+        [&](const replay::Observations& o) {
+          return !o.heartbeats.empty() && o.heartbeats.back() == last;
+        },
+        10s));
+    child.signal(SIGINT);
+    REQUIRE(child.wait() == 0);
+
+    const auto obs = srv->observations();
+    const auto frames = read_log(log);
+    std::map<std::uint32_t, std::vector<std::string>> logged_recv, logged_send, sent, received;
+    for (const auto& f : frames) {
+      (f.direction == store::Direction::kRecv ? logged_recv : logged_send)[f.conn].push_back(
+          f.text);
+    }
+    for (const auto& s : obs.sent) sent[static_cast<std::uint32_t>(s.connection)].push_back(s.text);
+    for (const auto& r : obs.frames) {
+      received[static_cast<std::uint32_t>(r.connection)].push_back(r.text);
+    }
+    REQUIRE(obs.connections.size() == 5);
+    for (std::uint32_t conn = 1; conn <= 5; ++conn) {
+      INFO("connection " << conn);
+      // What the server sent, the log holds in order (a prefix on the dropped connection:
+      // what was in flight at the drop never reached the client).
+      const auto& got = logged_recv[conn];
+      auto want = sent[conn];
+      for (auto& w : want) {  // the redaction rule applies to what is logged
+        if (w.find("private words") != std::string::npos) {
+          recorder::redact(w, {*recorder::RedactionRule::parse("MESSAGE_UPDATE:$.d.content")});
+        }
+      }
+      REQUIRE(got.size() <= want.size());
+      if (conn != 2) CHECK(got.size() == want.size());
+      for (std::size_t i = 0; i < got.size(); ++i) CHECK(got[i] == want[i]);
+      // What the server received from the client, the log holds too, token masked.
+      const auto& sends = logged_send[conn];
+      REQUIRE(received[conn].size() <= sends.size());
+      for (std::size_t i = 0; i < received[conn].size(); ++i) {
+        std::string masked = received[conn][i];
+        recorder::TokenMask(kToken).apply(masked);
+        CHECK(sends[i] == masked);
+      }
+    }
+    // The token is nowhere: not in any frame, the file, or the program's output.
+    for (const auto& f : frames) CHECK(f.text.find(kToken) == std::string::npos);
+    CHECK(slurp(log).find(kToken) == std::string::npos);
+    CHECK(child.out().find(kToken) == std::string::npos);
+    CHECK(child.err().find(kToken) == std::string::npos);
+    // The redaction rule held, and the recording row lists it.
+    bool redacted = false;
+    for (const auto& f : frames) {
+      CHECK(f.text.find("private words") == std::string::npos);
+      redacted |= f.text.find(R"("content":"[redacted]")") != std::string::npos;
+    }
+    CHECK(redacted);
+    auto reader = store::LogReader::open(log.string());
+    REQUIRE(reader.ok());
+    auto recs = (*reader)->recordings();
+    REQUIRE(recs.ok());
+    REQUIRE(recs->size() == 1);
+    CHECK((*recs)[0].info.gateway_url == srv->url());
+    CHECK((*recs)[0].info.compress == compress);
+    CHECK((*recs)[0].info.redactions.find("MESSAGE_UPDATE:$.d.content") != std::string::npos);
+    CHECK((*recs)[0].ended_at_ns.has_value());
+  }
+}
+
+TEST_CASE("record: a fatal close exits 3 with the code and its meaning", "[recorder][cli]") {
+  const auto dir = fresh_dir("fatal");
+  auto srv = server();
+  Child child({"record", "--out", (dir / "f.gwtape").string(), "--gateway", srv->url()},
+              "not-the-right-token", dir);
+  REQUIRE(child.wait() == 3);
+  CHECK(child.err().find("4004") != std::string::npos);
+  CHECK(child.err().find("authentication failed") != std::string::npos);
+  CHECK(child.err().find("not-the-right-token") == std::string::npos);
+  CHECK(srv->connections() == 1);
+}
+
+TEST_CASE("record: usage errors exit 2 with a clear message", "[recorder][cli]") {
+  const auto dir = fresh_dir("usage");
+  {
+    Child child({"record", "--out", (dir / "u.gwtape").string()}, nullptr, dir);
+    CHECK(child.wait() == 2);
+    CHECK(child.err().find("DISCORD_TOKEN") != std::string::npos);
+  }
+  {
+    Child child({"record", "--out", (dir / "u.gwtape").string(), "--shard", "4/4"}, kToken, dir);
+    CHECK(child.wait() == 2);
+    CHECK(child.err().find("--shard") != std::string::npos);
+  }
+  {
+    Child child({"record", "--out", (dir / "u.gwtape").string(), "--redact", "content"}, kToken,
+                dir);
+    CHECK(child.wait() == 2);
+    CHECK(child.err().find("--redact \"content\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("record: without --gateway the URL and shards come from /gateway/bot",
+          "[recorder][cli]") {
+  const auto dir = fresh_dir("shards");
+  replay::LoopbackOptions o;
+  o.token = kToken;
+  o.recommended_shards = 2;
+  o.guilds.push_back({197038439483310086ULL, "g", ""});
+  auto srv = replay::LoopbackGateway::start(o);
+  REQUIRE(srv.ok());
+  const std::string api = "http://127.0.0.1:" + std::to_string((*srv)->port()) + "/api/v10";
+  const auto log = dir / "s.gwtape";
+  Child child({"record", "--out", log.string(), "--api", api, "--compress", "none"}, kToken, dir);
+  // Two shards, identified 5 s apart (max_concurrency 1): both within the timeout.
+  REQUIRE((*srv)->wait_for_identifies(2, 15s));
+  child.signal(SIGTERM);
+  REQUIRE(child.wait() == 0);
+  auto reader = store::LogReader::open(log.string());
+  REQUIRE(reader.ok());
+  auto recs = (*reader)->recordings();
+  REQUIRE(recs.ok());
+  REQUIRE(recs->size() == 2);
+  CHECK((*recs)[0].info.shard_id == 0);
+  CHECK((*recs)[1].info.shard_id == 1);
+  CHECK((*recs)[0].info.shard_count == 2);
+}

@@ -1,0 +1,91 @@
+// gwtape record — a live gateway session, every frame both ways, into a log.
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli.h"
+#include "gwtape/gateway/gateway.h"
+#include "gwtape/gateway/http.h"
+#include "gwtape/recorder/recorder.h"
+#include "gwtape/store/log_writer.h"
+#include "record_session.h"
+
+namespace gwtape::tools {
+namespace {
+
+constexpr std::string_view kRecordUsage =
+    "usage: gwtape record --out LOG [--gateway URL] [--intents N]\n"
+    "                     [--compress none|zlib-stream|zstd-stream] [--shard I/N | --shards N]\n"
+    "                     [--redact RULE]... [--ca-file F] [--max-events N] [--duration S]\n"
+    "                     [--api URL]\n"
+    "\n"
+    "Connects to the Discord gateway (API v10) and writes every frame, received and sent,\n"
+    "into LOG (created if absent; an existing log gets a new recording). The token comes\n"
+    "from the environment variable DISCORD_TOKEN and is never written: it is replaced in\n"
+    "identify and resume frames before they reach the log.\n"
+    "\n"
+    "  --out LOG          the log file (required)\n"
+    "  --gateway URL      connect there directly (ws:// or wss://); without it the URL and\n"
+    "                     the shard count come from GET /gateway/bot\n"
+    "  --intents N        gateway intents (default 513: GUILDS | GUILD_MESSAGES)\n"
+    "  --compress C       transport compression (default zstd-stream)\n"
+    "  --shard I/N        run shard I of N\n"
+    "  --shards N         run N shards in this process (default: /gateway/bot's count)\n"
+    "  --redact RULE      EVENT:$.path, e.g. MESSAGE_CREATE:$.d.content (repeatable)\n"
+    "  --ca-file F        PEM file of CAs to verify the gateway's certificate with\n"
+    "  --max-events N     stop after N dispatches\n"
+    "  --duration S       stop after S seconds\n"
+    "  --api URL          REST base for /gateway/bot (default https://discord.com/api/v10)\n"
+    "\n"
+    "SIGINT or SIGTERM stops cleanly (close 1000, flush): exit 0; a second one exits at\n"
+    "once, leaving a valid log. Exit 3 when the gateway ends the session for good (4004,\n"
+    "4010-4014), with the code and its meaning; 2 for usage errors.\n";
+
+std::atomic<int> g_signals{0};
+
+void on_signal(int) {
+  if (g_signals.fetch_add(1) >= 1) {
+    // The second one: at once. Committed frames are safe in the WAL; the log stays valid.
+    static const char kMsg[] = "\ngwtape record: stopped at once\n";
+    [[maybe_unused]] auto n = ::write(2, kMsg, sizeof kMsg - 1);
+    ::_exit(130);
+  }
+}
+
+int run(const Args& args) {
+  if (wants_help(kRecordCommand, args)) return kOk;
+  auto parsed = parse_record_args(args);
+  if (!parsed.ok()) return usage_error(kRecordCommand, parsed.error().message);
+  RecordArgs a = std::move(*parsed);
+  const char* token = std::getenv("DISCORD_TOKEN");
+  if (token == nullptr || *token == '\0') {
+    return usage_error(kRecordCommand,
+                       "DISCORD_TOKEN is not set: export your bot token in that variable "
+                       "(it is never read from the command line)");
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  RecordSession session(std::move(a), token);
+  const int code = session.run(g_signals);
+  return code;
+}
+
+}  // namespace
+
+const Command kRecordCommand{"record", "record a live gateway session into a log", kRecordUsage,
+                             &run};
+
+}  // namespace gwtape::tools

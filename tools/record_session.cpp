@@ -1,0 +1,264 @@
+#include "record_session.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "gwtape/gateway/gateway.h"
+#include "gwtape/gateway/http.h"
+#include "gwtape/recorder/recorder.h"
+#include "gwtape/store/log_writer.h"
+
+namespace gwtape::tools {
+namespace {
+
+using ArgResult = gwtape::Result<RecordArgs, ArgErrc>;
+
+ArgResult bad(std::string message) { return make_error(ArgErrc::kUsage, std::move(message)); }
+
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::uint64_t file_bytes(const std::string& path) {
+  struct stat st {};
+  std::uint64_t total = 0;
+  for (const char* suffix : {"", "-wal"}) {
+    if (::stat((path + suffix).c_str(), &st) == 0) total += static_cast<std::uint64_t>(st.st_size);
+  }
+  return total;
+}
+
+// One shard: its gateway, its recorder, its recording row.
+struct Shard {
+  std::int64_t recording_id = 0;
+  std::unique_ptr<recorder::Recorder> recorder;
+  std::unique_ptr<gateway::Gateway> gateway;
+  std::atomic<std::uint64_t> dispatches{0};
+};
+
+}  // namespace
+
+ArgResult parse_record_args(const Args& args) {
+  RecordArgs a;
+  a.api_base = std::string(gateway::kDefaultApiBase);
+  bool have_shard = false, have_shards = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view flag = args[i];
+    if (i + 1 >= args.size()) return bad("missing value for " + std::string(flag));
+    const std::string value(args[++i]);
+    if (flag == "--out") {
+      a.out = value;
+    } else if (flag == "--gateway") {
+      if (value.rfind("ws://", 0) != 0 && value.rfind("wss://", 0) != 0) {
+        return bad("--gateway takes a ws:// or wss:// URL, got \"" + value + "\"");
+      }
+      a.gateway_url = value;
+    } else if (flag == "--api") {
+      a.api_base = value;
+    } else if (flag == "--intents") {
+      auto n = parse_uint(value);
+      if (!n || *n == 0)
+        return bad("--intents takes a positive whole number, got \"" + value + "\"");
+      a.intents = *n;
+    } else if (flag == "--compress") {
+      auto c = gateway::parse_compression(value);
+      if (!c.ok()) return bad(c.error().message);
+      a.compress = *c;
+    } else if (flag == "--shard") {
+      const auto slash = value.find('/');
+      auto id = parse_uint(value.substr(0, slash));
+      auto count = slash == std::string::npos ? std::nullopt : parse_uint(value.substr(slash + 1));
+      if (!id || !count || *count == 0 || *id >= *count) {
+        return bad("--shard takes I/N with 0 <= I < N, got \"" + value + "\"");
+      }
+      a.shard_id = static_cast<int>(*id);
+      a.shard_count = static_cast<int>(*count);
+      have_shard = true;
+    } else if (flag == "--shards") {
+      auto n = parse_uint(value);
+      if (!n || *n == 0 || *n > 1024) return bad("--shards takes 1-1024, got \"" + value + "\"");
+      a.shard_count = static_cast<int>(*n);
+      have_shards = true;
+    } else if (flag == "--redact") {
+      auto rule = recorder::RedactionRule::parse(value);
+      if (!rule.ok()) return bad(rule.error().message);
+      a.rules.push_back(std::move(*rule));
+    } else if (flag == "--ca-file") {
+      a.ca_file = value;
+    } else if (flag == "--max-events") {
+      auto n = parse_uint(value);
+      if (!n) return bad("--max-events takes a whole number, got \"" + value + "\"");
+      a.max_events = *n;
+    } else if (flag == "--duration") {
+      char* end = nullptr;
+      a.duration_s = std::strtod(value.c_str(), &end);
+      if (end == value.c_str() || *end != '\0' || a.duration_s <= 0) {
+        return bad("--duration takes a positive number of seconds, got \"" + value + "\"");
+      }
+    } else {
+      return bad("unknown flag " + std::string(flag));
+    }
+  }
+  if (a.out.empty()) return bad("--out LOG is required");
+  if (have_shard && have_shards) return bad("--shard and --shards exclude each other");
+  return a;
+}
+
+int RecordSession::run(std::atomic<int>& signals) {
+  // Where to connect, and how many shards.
+  std::string url = args_.gateway_url;
+  int max_concurrency = 1;
+  std::optional<int> remaining;
+  gateway::ConnectOptions connect;
+  connect.ca_file = args_.ca_file;
+  if (url.empty()) {
+    auto info = gateway::gateway_bot(token_, args_.api_base, connect);
+    if (!info.ok()) {
+      std::fprintf(stderr, "gwtape record: %s\n", info.error().message.c_str());
+      return kFailure;
+    }
+    url = info->url;
+    if (args_.shard_count == 0) args_.shard_count = std::max(1, info->shards);
+    max_concurrency = std::max(1, info->session_start_limit.max_concurrency);
+    remaining = info->session_start_limit.remaining;
+  }
+  if (args_.shard_count == 0) args_.shard_count = 1;
+  auto writer = store::LogWriter::open(args_.out);
+  if (!writer.ok()) {
+    std::fprintf(stderr, "gwtape record: %s\n", writer.error().message.c_str());
+    return writer.error().code == store::Errc::kIo ? kFailure : kBadLog;
+  }
+  std::string redactions;
+  for (const auto& r : args_.rules) redactions += r.spec() + "\n";
+
+  gateway::SystemClock clock;
+  gateway::SplitMix64 random(static_cast<std::uint64_t>(wall_ns()) ^
+                             static_cast<std::uint64_t>(::getpid()));
+  auto limiter = std::make_shared<gateway::IdentifyLimiter>(max_concurrency, remaining);
+  std::vector<int> shard_ids;
+  if (args_.shard_id) {
+    shard_ids.push_back(*args_.shard_id);
+  } else {
+    for (int i = 0; i < args_.shard_count; ++i) shard_ids.push_back(i);
+  }
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::atomic<int> fatal_code{0};
+  std::string fatal_message;
+  std::mutex fatal_mu;
+  for (int id : shard_ids) {
+    auto shard = std::make_unique<Shard>();
+    store::RecordingInfo info;
+    info.started_at_ns = wall_ns();
+    info.gateway_url = url;
+    info.compress = std::string(gateway::compression_name(args_.compress));
+    info.intents = static_cast<std::int64_t>(args_.intents);
+    if (args_.shard_count > 1 || args_.shard_id) {
+      info.shard_id = id;
+      info.shard_count = args_.shard_count;
+    }
+    info.tool_version = GWTAPE_VERSION;
+    info.redactions = redactions;
+    auto rec = (*writer)->begin_recording(info);
+    if (!rec.ok()) {
+      std::fprintf(stderr, "gwtape record: %s\n", rec.error().message.c_str());
+      return kBadLog;
+    }
+    shard->recording_id = *rec;
+    shard->recorder = std::make_unique<recorder::Recorder>(
+        **writer, *rec, recorder::RecorderOptions{token_, args_.rules});
+    gateway::GatewayOptions o;
+    o.url = url;
+    o.compress = args_.compress;
+    o.identify.token = token_;
+    o.identify.intents = args_.intents;
+    if (args_.shard_count > 1 || args_.shard_id) {
+      o.identify.shard = std::array<std::int32_t, 2>{id, args_.shard_count};
+    }
+    o.connect = connect;
+    shard->gateway = std::make_unique<gateway::Gateway>(o, gateway::make_curl_transport(), clock,
+                                                        random, limiter);
+    shard->recorder->attach(*shard->gateway);
+    Shard* s = shard.get();
+    s->gateway->on_event([s](const gateway::DeliverEvent&) { ++s->dispatches; });
+    s->gateway->on_error([id](const gateway::Error& e) {
+      std::fprintf(stderr, "gwtape record: shard %d: %s\n", id, e.message.c_str());
+    });
+    s->gateway->on_fatal([&, id](const gateway::Error& e) {
+      std::lock_guard lock(fatal_mu);
+      fatal_message = "shard " + std::to_string(id) + ": " + e.message;
+      fatal_code = e.code == gateway::Errc::kFatalClose ? kFatal : kFailure;
+    });
+    shards.push_back(std::move(shard));
+  }
+  // Identify pacing is the shared limiter's; starting them all at once is fine.
+  for (auto& s : shards) s->gateway->start();
+
+  const bool tty = ::isatty(1) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  auto last_status = started;
+  std::uint64_t last_events = 0;
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::uint64_t events = 0;
+    bool all_ended = true;
+    for (auto& s : shards) {
+      events += s->dispatches.load();
+      all_ended &= s->gateway->phase() == gateway::Phase::kFatallyClosed;
+    }
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (signals.load() > 0 || fatal_code.load() != 0 || all_ended ||
+        (args_.max_events && events >= args_.max_events) ||
+        (args_.duration_s > 0 && elapsed >= args_.duration_s)) {
+      break;
+    }
+    if (tty && std::chrono::steady_clock::now() - last_status >= std::chrono::seconds(1)) {
+      const double dt =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - last_status).count();
+      const auto ws = (*writer)->stats();
+      std::printf("\r%-10s events %llu (%.0f/s)  frames %llu  raw %.1f MB  on disk %.1f MB   ",
+                  std::string(gateway::phase_name(shards[0]->gateway->phase())).c_str(),
+                  static_cast<unsigned long long>(events), (events - last_events) / dt,
+                  static_cast<unsigned long long>(ws.frames_committed), ws.bytes_appended / 1e6,
+                  file_bytes(args_.out) / 1e6);
+      std::fflush(stdout);
+      last_status = std::chrono::steady_clock::now();
+      last_events = events;
+    }
+  }
+  if (tty) std::printf("\n");
+  // Stop: close 1000 on every shard, then flush and end the recordings.
+  for (auto& s : shards) (void)s->gateway->close();
+  int code = fatal_code.load() != 0 ? fatal_code.load() : kOk;
+  std::uint64_t frames = 0, events = 0;
+  for (auto& s : shards) {
+    frames += s->recorder->stats().frames;
+    events += s->dispatches.load();
+    if (auto st = s->recorder->status(); !st.ok()) {
+      std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
+      code = kBadLog;
+    }
+    if (auto st = (*writer)->end_recording(s->recording_id, wall_ns(), std::nullopt); !st.ok()) {
+      std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
+      code = kBadLog;
+    }
+  }
+  if (auto st = (*writer)->close(); !st.ok()) {
+    std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
+    code = kBadLog;
+  }
+  if (!fatal_message.empty()) std::fprintf(stderr, "gwtape record: %s\n", fatal_message.c_str());
+  std::fprintf(stderr, "gwtape record: %llu frames (%llu dispatches) written to %s\n",
+               static_cast<unsigned long long>(frames), static_cast<unsigned long long>(events),
+               args_.out.c_str());
+  return code;
+}
+
+}  // namespace gwtape::tools

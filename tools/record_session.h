@@ -1,0 +1,48 @@
+// tools/record_session.h — the work of `gwtape record`: shards, gateways, recorders, one log.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "gwtape/common/result.h"
+#include "gwtape/gateway/compression.h"
+#include "gwtape/recorder/redact.h"
+
+namespace gwtape::tools {
+
+struct RecordArgs {
+  std::string out;
+  std::string gateway_url;  // empty: ask /gateway/bot
+  std::string api_base;     // REST base
+  std::uint64_t intents = 513;
+  gateway::Compression compress = gateway::Compression::kZstdStream;
+  std::optional<int> shard_id;  // --shard I/N
+  int shard_count = 0;          // N of --shard or --shards; 0: /gateway/bot's (or 1)
+  std::vector<recorder::RedactionRule> rules;
+  std::string ca_file;
+  std::uint64_t max_events = 0;  // 0: no limit
+  double duration_s = 0;         // 0: no limit
+};
+
+enum class ArgErrc { kUsage = 1 };
+// Parses the flags of `gwtape record`; the error message says which flag and why.
+gwtape::Result<RecordArgs, ArgErrc> parse_record_args(const Args& args);
+
+class RecordSession {
+ public:
+  RecordSession(RecordArgs args, std::string token)
+      : args_(std::move(args)), token_(std::move(token)) {}
+  // Runs until a signal (signals > 0), --max-events, --duration or the gateway's end.
+  // Returns the process exit code.
+  int run(std::atomic<int>& signals);
+
+ private:
+  RecordArgs args_;
+  std::string token_;
+};
+
+}  // namespace gwtape::tools
