@@ -278,6 +278,9 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     transport_->disconnect();
     return;
   }
+  // Until the peer's close frame, what arrives is recorded and handled as usual, but only its
+  // events are acted on: we are leaving, so no sends, no reconnect decisions. (The replayer
+  // handles these frames the same way: it cannot tell where our close began.)
   const std::int64_t deadline = clock_.now_ns() + options_.close_timeout_ns;
   for (;;) {
     const std::int64_t left = deadline - clock_.now_ns();
@@ -289,8 +292,17 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     }
     auto text = inflate(*message);
     if (!text.ok() || *text == nullptr) continue;
-    if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), **text});
-    if (*text == &inflated_) inflated_.clear();
+    std::string& frame = **text;
+    if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), frame});
+    auto actions = protocol_.handle_op(frame, clock_.now_ns(), random_, frame.capacity());
+    for (Action& action : actions) {
+      if (auto* deliver = std::get_if<DeliverEvent>(&action)) {
+        if (on_event_) on_event_(*deliver);
+      } else if (auto* error = std::get_if<ProtocolError>(&action)) {
+        report(error->error);
+      }
+    }
+    if (&frame == &inflated_) inflated_.clear();
   }
   transport_->disconnect();
 }

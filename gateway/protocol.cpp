@@ -102,6 +102,11 @@ void Protocol::forget_session() {
   seq_.reset();
 }
 
+void Protocol::give_up_session() {
+  forget_session();
+  if (phase_ == Phase::kResuming) phase_ = Phase::kIdentifying;
+}
+
 void Protocol::on_heartbeat_sent(std::int64_t now_ns) {
   awaiting_ack_ = true;
   if (interval_ns_ > 0) next_beat_ns_ = now_ns + interval_ns_;

@@ -25,6 +25,12 @@ std::string_view errc_name(Errc code) {
       return "no connection";
     case Errc::kNoSession:
       return "no session";
+    case Errc::kLog:
+      return "log error";
+    case Errc::kCorrupt:
+      return "corrupt log";
+    case Errc::kNotFound:
+      return "not found";
   }
   return "unknown error";
 }

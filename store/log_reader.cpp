@@ -171,8 +171,11 @@ Result<bool> FrameCursor::next() {
     }
     read_meta(m.scan, &m.frame);
     if (auto st = m.reader->fill_text(&m.frame, m.scan.int64(9)); !st) {
-      m.done = true;
-      return std::move(st).error();
+      // The scan stays on this row: another next() goes on past the corrupt frame.
+      Error e = std::move(st).error();
+      const std::string id = "frame " + std::to_string(m.frame.id);
+      if (e.message.find(id) == std::string::npos) e.message = id + ": " + e.message;
+      return e;
     }
     return true;
   }

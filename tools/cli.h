@@ -39,5 +39,6 @@ std::optional<std::uint64_t> parse_uint(std::string_view text);
 
 extern const Command kDemoCommand;
 extern const Command kRecordCommand;
+extern const Command kReplayCommand;
 
 }  // namespace gwtape::tools

@@ -7,7 +7,7 @@
 namespace gwtape::tools {
 namespace {
 
-const Command* const kCommands[] = {&kRecordCommand, &kDemoCommand};
+const Command* const kCommands[] = {&kRecordCommand, &kReplayCommand, &kDemoCommand};
 
 void print_help(std::FILE* out) {
   std::fprintf(out,

@@ -10,6 +10,7 @@
 
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/gateway/http.h"
+#include "gwtape/gateway/state/cache.h"
 #include "gwtape/recorder/recorder.h"
 #include "gwtape/store/log_writer.h"
 
@@ -41,6 +42,9 @@ struct Shard {
   std::unique_ptr<recorder::Recorder> recorder;
   std::unique_ptr<gateway::Gateway> gateway;
   std::atomic<std::uint64_t> dispatches{0};
+  // The live state the events built; its digest goes into the recording at a clean stop, so a
+  // replay of the log can be checked against it.
+  gateway::state::Cache cache;
 };
 
 }  // namespace
@@ -186,7 +190,10 @@ int RecordSession::run(std::atomic<int>& signals) {
                                                         random, limiter);
     shard->recorder->attach(*shard->gateway);
     Shard* s = shard.get();
-    s->gateway->on_event([s](const gateway::DeliverEvent&) { ++s->dispatches; });
+    s->gateway->on_event([s](const gateway::DeliverEvent& e) {
+      ++s->dispatches;
+      s->cache.apply(e.event);
+    });
     s->gateway->on_error([id](const gateway::Error& e) {
       std::fprintf(stderr, "gwtape record: shard %d: %s\n", id, e.message.c_str());
     });
@@ -245,7 +252,11 @@ int RecordSession::run(std::atomic<int>& signals) {
       std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
       code = kBadLog;
     }
-    if (auto st = (*writer)->end_recording(s->recording_id, wall_ns(), std::nullopt); !st.ok()) {
+    // The digest is stored only after a clean stop: a fatal close or a failed writer leaves it
+    // NULL (the state is then not a session's complete state).
+    std::optional<std::string> digest;
+    if (code == kOk) digest = s->cache.digest_hex();
+    if (auto st = (*writer)->end_recording(s->recording_id, wall_ns(), digest); !st.ok()) {
       std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
       code = kBadLog;
     }

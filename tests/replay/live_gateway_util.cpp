@@ -3,7 +3,8 @@
 namespace gwtape::testing {
 
 LiveClient::LiveClient(std::string url, std::string token, gateway::Compression compress,
-                       std::function<void(gateway::GatewayOptions&)> tweak) {
+                       std::function<void(gateway::GatewayOptions&)> tweak,
+                       std::function<void(gateway::Gateway&)> setup) {
   gateway::GatewayOptions o;
   o.url = std::move(url);
   o.compress = compress;
@@ -30,6 +31,7 @@ LiveClient::LiveClient(std::string url, std::string token, gateway::Compression 
     std::lock_guard lock(mu_);
     (f.direction == gateway::Direction::kRecv ? recv_frames_ : send_frames_).emplace_back(f.text);
   });
+  if (setup) setup(*gateway_);
   thread_ = std::thread([this] {
     gateway::Status st = gateway_->run();
     std::lock_guard lock(mu_);

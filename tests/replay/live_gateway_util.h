@@ -25,8 +25,11 @@ struct Delivered {
 class LiveClient {
  public:
   // Starts a gateway client on `url` with test-friendly timeouts (short backoff, 1 s close).
+  // `setup` runs before the loop starts: the place to add handlers of one's own (a handler
+  // set after start() would race with the loop). Handlers it sets replace the client's.
   LiveClient(std::string url, std::string token, gateway::Compression compress = {},
-             std::function<void(gateway::GatewayOptions&)> tweak = {});
+             std::function<void(gateway::GatewayOptions&)> tweak = {},
+             std::function<void(gateway::Gateway&)> setup = {});
   ~LiveClient();
 
   gateway::Gateway& gateway() { return *gateway_; }

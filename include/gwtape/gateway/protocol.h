@@ -107,6 +107,11 @@ class Protocol {
   // We sent a heartbeat (scheduled, or in answer to op 1): an ACK is now due.
   void on_heartbeat_sent(std::int64_t now_ns);
 
+  // Forgets the session (id, resume URL, sequence): what 4007, 4009 or op 9 false do. A
+  // replay calls it where the log shows that the live client identified instead of resuming
+  // for a reason the log does not hold (a close code); resuming becomes identifying.
+  void give_up_session();
+
   // When on_timer wants to run next; nullopt when no heartbeat is scheduled.
   std::optional<std::int64_t> next_deadline_ns() const { return next_beat_ns_; }
   // Resume (rather than identify) if the connection dropped now.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gwtape/common/result.h"
+#include "gwtape/store/frame.h"
 
 namespace gwtape::recorder {
 
@@ -24,7 +25,7 @@ template <class T>
 using Result = gwtape::Result<T, Errc>;
 using Status = gwtape::Result<void, Errc>;
 
-inline constexpr std::string_view kTokenMarker = "[token redacted]";
+inline constexpr std::string_view kTokenMarker = store::kTokenMarker;
 inline constexpr std::string_view kRedactedMarker = "[redacted]";
 
 class TokenMask {

@@ -20,6 +20,9 @@ enum class Errc {
   kNotRunning,           // the server was stopped
   kNoConnection,         // a control call needs a connected client and there is none
   kNoSession,            // a control call needs a session (an identify happened) and there is none
+  kLog,                  // the log could not be opened or read (not a log, version, I/O)
+  kCorrupt,              // a frame or block of the log is corrupt
+  kNotFound,             // no such recording
 };
 
 // A short, stable English description of a code ("invalid argument", "no connection", ...).

@@ -15,6 +15,10 @@
 
 namespace gwtape::store {
 
+// What stands in a log where the bot token was (identify and resume frames): the token never
+// reaches the log (DESIGN.md).
+inline constexpr const char* kTokenMarker = "[token redacted]";
+
 enum class Direction : std::uint8_t { kRecv = 0, kSend = 1 };
 
 // "recv" or "send", as in the `events` view.

@@ -37,7 +37,9 @@ class FrameCursor {
   FrameCursor(const FrameCursor&) = delete;
   FrameCursor& operator=(const FrameCursor&) = delete;
 
-  // Moves to the next frame; false at the end. Errors: kCorrupt naming the frame or block.
+  // Moves to the next frame; false at the end. Errors: kCorrupt naming the frame (and block);
+  // after a corrupt frame, another next() goes on with the frame after it. Other errors end
+  // the scan.
   Result<bool> next();
   // REQUIRES: the last next() returned true.
   const StoredFrame& frame() const;

@@ -1,0 +1,106 @@
+// gwtape/replay/replayer.h — a recorded session, fed back through the live code path.
+//
+// `Replayer` reads one recording of a log in arrival order and feeds every received frame
+// to a `gateway::Protocol` — the very handle_op / handle_event that ran live — with the
+// recorded timestamps as the clock and a fixed-seed random source: no network, no wall
+// clock, no randomness. Delivered events go to the user's handlers and into a
+// `state::Cache`, so the state a bot had is rebuilt, and its digest can be compared with the
+// one the recorder stored at its clean stop.
+//
+// The sends the protocol asks for (identify, resume) are encoded as the live gateway would
+// (with the token marker the log holds) and compared with the recorded sends; a difference
+// is a `Divergence` with the frame id — how a behaviour change in the library shows up in a
+// test. Heartbeats are timing, not behaviour: they are not compared. Sends the bot itself
+// made (presence, voice, member requests) are not the protocol's and are not compared.
+// The log does not hold close codes: at a connection boundary without an in-band reason
+// (op 7, op 9), the replayer follows the recorded choice between resume and identify.
+//
+// Thread-safety: one thread. Lifetimes: handlers are called during run(); the Event passed
+// to a handler is valid during the call only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gwtape/gateway/protocol.h"
+#include "gwtape/gateway/state/cache.h"
+#include "gwtape/replay/errors.h"
+#include "gwtape/store/frame.h"
+
+namespace gwtape::replay {
+
+struct ReplayOptions {
+  std::optional<std::int64_t> recording_id;  // default: the log's first recording
+  std::optional<std::int64_t> until_seq;     // stop after the dispatch with this s
+  std::optional<std::int64_t> until_ts_ns;   // stop before the first frame after this time
+  bool skip_bad = false;  // report a corrupt frame and go on, instead of stopping
+  // Called with each frame's recorded time before it is fed: pacing (--speed) and progress.
+  std::function<void(std::int64_t ts_ns, std::uint64_t frame_bytes)> before_frame;
+  gateway::state::CacheOptions cache;
+};
+
+struct Divergence {
+  std::int64_t frame_id = 0;  // the recorded send that differs (0: none was recorded)
+  std::string expected;       // what the log holds
+  std::string actual;         // what the replayed protocol sent
+};
+
+struct ReplayStats {
+  std::uint64_t frames = 0;      // frames read (both directions)
+  std::uint64_t received = 0;    // frames fed to handle_op
+  std::uint64_t dispatches = 0;  // events delivered
+  std::uint64_t connections = 0;
+  std::uint64_t protocol_errors = 0;  // frames the protocol could not read (as live)
+  std::uint64_t bad_frames = 0;       // log corruption skipped with skip_bad
+  std::uint64_t frame_bytes = 0;      // text of the frames read
+};
+
+class Replayer {
+ public:
+  using EventHandler = std::function<void(const gateway::DeliverEvent&)>;
+  using ProblemHandler = std::function<void(std::int64_t frame_id, const std::string& what)>;
+
+  // Errors: the store's (kNotALog, kVersion, kCorrupt, kIo) as kLog; kNotFound for a missing
+  // recording id.
+  static Result<std::unique_ptr<Replayer>> open(const std::string& path,
+                                                ReplayOptions options = {});
+  ~Replayer();
+
+  void on_event(EventHandler handler) { on_event_ = std::move(handler); }
+  // Protocol errors (as live) and, with skip_bad, skipped corrupt frames.
+  void on_problem(ProblemHandler handler) { on_problem_ = std::move(handler); }
+
+  // Replays to the end (or to until_seq / until_ts_ns). Errors: kCorrupt with the frame id
+  // for log corruption (unless skip_bad).
+  Status run();
+
+  const store::Recording& recording() const;
+  const gateway::state::Cache& cache() const { return cache_; }
+  const gateway::Protocol& protocol() const { return protocol_; }
+  const std::vector<Divergence>& divergences() const { return divergences_; }
+  const ReplayStats& stats() const { return stats_; }
+
+ private:
+  struct Impl;
+  Replayer(std::unique_ptr<Impl> impl, ReplayOptions options);
+  void execute(gateway::Actions& actions, std::int64_t frame_id);
+  void compare_send(const store::StoredFrame& frame);
+
+  std::unique_ptr<Impl> impl_;
+  ReplayOptions options_;
+  gateway::Protocol protocol_;
+  gateway::state::Cache cache_;
+  gateway::SplitMix64 random_{0};
+  EventHandler on_event_;
+  ProblemHandler on_problem_;
+  std::vector<std::string> produced_;  // sends the protocol asked for, not yet matched
+  std::vector<Divergence> divergences_;
+  ReplayStats stats_;
+  bool stop_ = false;
+};
+
+}  // namespace gwtape::replay
