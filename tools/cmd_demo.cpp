@@ -1,183 +1,203 @@
-// gwtape demo — the main job on bundled, generated traffic: a session from the deterministic
-// generator goes through the same handle_op / handle_event path a live connection takes, and
-// the program prints what it saw. Later versions record, replay and query it.
-#include <algorithm>
+// gwtape demo — the main job end to end, on generated traffic and a loopback gateway:
+// record a live session (with a reconnect) into a log, replay the log through the same
+// handle_op path, and check that the replayed state is the state the live client had.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <map>
+#include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli.h"
 #include "gwtape/fixtures/generator.h"
-#include "gwtape/gateway/protocol.h"
+#include "gwtape/gateway/envelope.h"
+#include "gwtape/gateway/gateway.h"
+#include "gwtape/gateway/state/cache.h"
+#include "gwtape/recorder/recorder.h"
+#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/replay/replayer.h"
+#include "gwtape/store/log_writer.h"
+#include "gwtape/store/verify.h"
 
 namespace gwtape::tools {
 namespace {
 
 constexpr std::string_view kDemoUsage =
-    "usage: gwtape demo [--frames N] [--seed N] [--guilds N]\n"
+    "usage: gwtape demo [--out LOG] [--frames N] [--seed N]\n"
     "\n"
-    "Generates a realistic v10 session (HELLO, READY, GUILD_CREATEs, then mostly\n"
-    "MESSAGE_CREATE traffic) and runs every received frame through the gateway's\n"
-    "handle_op / handle_event, as a live connection would; prints what it saw.\n"
-    "No token and no network are used.\n"
+    "The whole job on bundled, generated traffic — no token, no network beyond 127.0.0.1:\n"
+    "  1. a gateway that behaves like Discord starts on loopback and plays a generated v10\n"
+    "     session (GUILD_CREATEs, then mostly MESSAGE_CREATE), with a reconnect (op 7) midway;\n"
+    "  2. the gwtape client connects over libcurl's WebSocket API (zstd-stream) and records\n"
+    "     every frame, both ways, into LOG, while its cache follows the events;\n"
+    "  3. LOG is replayed through the same handle_op path into a fresh cache, and the two\n"
+    "     state digests are compared.\n"
     "\n"
-    "  --frames N   frames to generate (default 20000)\n"
-    "  --seed N     generator seed (default 1): same seed, same session\n"
-    "  --guilds N   guilds in the session (default 3)\n";
+    "  --out LOG    the log to write (default: gwtape-demo.gwtape; replaced if it exists)\n"
+    "  --frames N   generated dispatches to play (default 20000)\n"
+    "  --seed N     generator seed (default 1): same seed, same session\n";
 
-struct Tally {
-  std::uint64_t frames = 0, recv = 0, send = 0, bytes = 0;
-  std::uint64_t delivered = 0, typed = 0, raw = 0, unknown = 0, errors = 0;
-  std::uint64_t identify_asked = 0, heartbeats_asked = 0, reconnects = 0;
-  std::map<std::string, std::uint64_t> by_event;
-  std::vector<std::string> unknown_names;
-  std::vector<std::string> error_samples;
-};
+constexpr const char* kToken = "demo-token-never-written";
 
-void apply(Tally& tally, gateway::Actions& actions) {
-  using namespace gateway;
-  for (Action& action : actions) {
-    if (auto* d = std::get_if<DeliverEvent>(&action)) {
-      ++tally.delivered;
-      const std::string name(d->event.name());
-      ++tally.by_event[name];
-      if (d->event.type == EventType::kUnknown) {
-        ++tally.unknown;
-        if (std::find(tally.unknown_names.begin(), tally.unknown_names.end(), name) ==
-            tally.unknown_names.end()) {
-          tally.unknown_names.push_back(name);
-        }
-      } else if (is_typed(d->event.type)) {
-        ++tally.typed;
-      } else {
-        ++tally.raw;
-      }
-    } else if (auto* s = std::get_if<SendCommand>(&action)) {
-      if (s->command == gateway::Command::kIdentify) ++tally.identify_asked;
-      if (s->command == gateway::Command::kHeartbeat) ++tally.heartbeats_asked;
-    } else if (auto* e = std::get_if<ProtocolError>(&action)) {
-      ++tally.errors;
-      if (tally.error_samples.size() < 3) tally.error_samples.push_back(e->error.message);
-    } else if (std::holds_alternative<Reconnect>(action)) {
-      ++tally.reconnects;
-    }
-  }
+std::int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "gwtape demo: %s\n", what.c_str());
+  return kFailure;
 }
 
 int run(const Args& args) {
   if (wants_help(kDemoCommand, args)) return kOk;
-  fixtures::GeneratorOptions opts;
+  std::string out = "gwtape-demo.gwtape";
   std::uint64_t frames = 20000;
+  fixtures::GeneratorOptions gen_options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string_view flag = args[i];
     if (i + 1 >= args.size())
       return usage_error(kDemoCommand, "missing value for " + std::string(flag));
-    auto value = parse_uint(args[++i]);
-    if (!value) {
-      return usage_error(kDemoCommand, std::string(flag) + " takes a whole number, got \"" +
-                                           std::string(args[i]) + "\"");
+    const std::string value(args[++i]);
+    if (flag == "--out") {
+      out = value;
+      continue;
     }
-    if (flag == "--frames" && *value >= 1) {
-      frames = *value;
+    auto n = parse_uint(value);
+    if (!n) return usage_error(kDemoCommand, std::string(flag) + " takes a whole number");
+    if (flag == "--frames" && *n >= 100) {
+      frames = *n;
     } else if (flag == "--seed") {
-      opts.seed = *value;
-    } else if (flag == "--guilds" && *value >= 1 && *value <= 1000) {
-      opts.guilds = static_cast<int>(*value);
+      gen_options.seed = *n;
     } else {
       return usage_error(kDemoCommand, "unknown flag or value out of range: " + std::string(flag));
     }
   }
-  auto generator = fixtures::Generator::create(opts);
-  if (!generator.ok()) {
-    std::fprintf(stderr, "gwtape demo: %s\n", generator.error().message.c_str());
-    return kFailure;
+  // The generated session: its dispatches, as the loopback gateway will send them.
+  auto gen = fixtures::Generator::create(gen_options);
+  if (!gen.ok()) return fail(gen.error().message);
+  std::vector<replay::LoopbackDispatch> batch;
+  gateway::EnvelopeParser envelopes;
+  while (batch.size() < frames) {
+    auto f = gen->next();
+    if (f.direction != fixtures::Direction::kRecv) continue;
+    auto env = envelopes.parse(f.text);
+    if (!env.ok() || env->op != gateway::OpCode::kDispatch || env->t == "READY") continue;
+    batch.push_back({std::string(env->t), std::string(env->d)});
   }
 
-  gateway::Protocol protocol;
-  gateway::SplitMix64 random(opts.seed);  // heartbeat jitter: injected, seeded
-  Tally tally;
-  fixtures::GeneratedFrame frame;
+  // 1. The loopback gateway.
+  replay::LoopbackOptions so;
+  so.token = kToken;
+  so.heartbeat_interval = std::chrono::milliseconds(500);
+  auto server = replay::LoopbackGateway::start(so);
+  if (!server.ok()) return fail(server.error().message);
+  std::printf("gwtape demo\n\n1. loopback gateway at %s, %zu generated dispatches\n",
+              (*server)->url().c_str(), batch.size());
+
+  // 2. Record.
+  std::filesystem::remove(out);
+  auto writer = store::LogWriter::open(out);
+  if (!writer.ok()) return fail(writer.error().message);
+  store::RecordingInfo info;
+  info.started_at_ns = wall_ns();
+  info.gateway_url = (*server)->url();
+  info.compress = "zstd-stream";
+  info.intents = 513;
+  info.tool_version = GWTAPE_VERSION;
+  auto rec_id = (*writer)->begin_recording(info);
+  if (!rec_id.ok()) return fail(rec_id.error().message);
+  recorder::Recorder recorder(**writer, *rec_id, {kToken, {}});
+  gateway::state::Cache live_cache;
+  gateway::SystemClock clock;
+  gateway::SplitMix64 random(gen_options.seed);
+  gateway::GatewayOptions o;
+  o.url = (*server)->url();
+  o.compress = gateway::Compression::kZstdStream;
+  o.identify.token = kToken;
+  o.identify.intents = 513;
+  gateway::Gateway client(o, gateway::make_curl_transport(), clock, random);
+  recorder.attach(client);
+  std::atomic<std::int64_t> last_seq{0};
+  client.on_event([&](const gateway::DeliverEvent& e) {
+    live_cache.apply(e.event);
+    last_seq = e.seq;
+  });
+  client.on_error(
+      [](const gateway::Error& e) { std::fprintf(stderr, "  (%s)\n", e.message.c_str()); });
   const auto started = std::chrono::steady_clock::now();
-  protocol.on_connected(0);
-  for (std::uint64_t i = 0; i < frames; ++i) {
-    generator->next(frame);
-    ++tally.frames;
-    tally.bytes += frame.text.size();
-    if (frame.direction == fixtures::Direction::kSend) {
-      ++tally.send;
-      continue;
+  client.start();
+  if (!(*server)->wait_until_identified(std::chrono::seconds(10))) return fail("no identify");
+  std::int64_t last = 0;
+  for (std::size_t i = 0; i < batch.size(); i += 500) {
+    std::vector<replay::LoopbackDispatch> slice(
+        batch.begin() + static_cast<std::ptrdiff_t>(i),
+        batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + 500)));
+    auto s = (*server)->dispatch_batch(slice);
+    if (!s.ok()) return fail(s.error().message);
+    last = *s;
+    if (i == batch.size() / 2 / 500 * 500) {
+      (void)(*server)->request_reconnect();  // op 7 midway: the client resumes
     }
-    ++tally.recv;
-    // The heartbeat timer, driven by the session's own clock (the frames' timestamps).
-    while (protocol.next_deadline_ns() && *protocol.next_deadline_ns() <= frame.ts_ns) {
-      const std::int64_t due = *protocol.next_deadline_ns();
-      auto beat = protocol.on_timer(due);
-      apply(tally, beat);
-      if (tally.heartbeats_asked > 0 && !beat.empty() &&
-          std::holds_alternative<gateway::SendCommand>(beat.front())) {
-        protocol.on_heartbeat_sent(due);
-      } else if (!beat.empty()) {
-        break;  // a reconnect: the demo has no connection to reopen
-      }
-    }
-    auto actions = protocol.handle_op(frame.text, frame.ts_ns, random, frame.text.capacity());
-    apply(tally, actions);
   }
-  const double seconds =
+  const std::int64_t final_seq = last + 1;  // + the RESUMED after the reconnect
+  while (last_seq.load() < final_seq &&
+         std::chrono::steady_clock::now() - started < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  (void)client.close();
+  const double record_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string live_digest = live_cache.digest_hex();
+  if (auto st = (*writer)->end_recording(*rec_id, wall_ns(), live_digest); !st.ok()) {
+    return fail(st.error().message);
+  }
+  if (auto st = (*writer)->close(); !st.ok()) return fail(st.error().message);
+  const auto rs = recorder.stats();
+  std::printf(
+      "2. recorded %llu frames (%llu received, %llu sent; token masked %llu times) over "
+      "%u connections in %.1f s\n",
+      static_cast<unsigned long long>(rs.frames), static_cast<unsigned long long>(rs.received),
+      static_cast<unsigned long long>(rs.sent), static_cast<unsigned long long>(rs.tokens_masked),
+      client.connections(), record_s);
+  if (auto stats = store::stats(out); stats.ok()) {
+    std::printf(
+        "   %s: %.1f MB of frames stored in %.1f MB (%.1fx smaller); %.0f B/frame of "
+        "metadata\n",
+        out.c_str(), stats->raw_bytes / 1e6, stats->file_bytes / 1e6,
+        static_cast<double>(stats->raw_bytes) / static_cast<double>(stats->file_bytes),
+        static_cast<double>(stats->meta_bytes) / static_cast<double>(stats->frames));
+  }
 
+  // 3. Replay.
+  const auto replay_started = std::chrono::steady_clock::now();
+  auto replayer = replay::Replayer::open(out);
+  if (!replayer.ok()) return fail(replayer.error().message);
+  if (auto st = (*replayer)->run(); !st.ok()) return fail(st.error().message);
+  const double replay_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - replay_started).count();
+  const auto& r = **replayer;
+  const auto counts = r.cache().counts();
+  const std::string replay_digest = r.cache().digest_hex();
   std::printf(
-      "gwtape demo: a generated v10 session (seed %llu, %d guilds) through "
-      "handle_op / handle_event\n\n",
-      static_cast<unsigned long long>(opts.seed), opts.guilds);
-  std::printf("  frames      %llu (%.1f MB of JSON): %llu received, %llu sent by the bot\n",
-              static_cast<unsigned long long>(tally.frames), tally.bytes / 1e6,
-              static_cast<unsigned long long>(tally.recv),
-              static_cast<unsigned long long>(tally.send));
-  std::printf("  session     %s, session_id %s, last s %lld\n",
-              std::string(gateway::phase_name(protocol.phase())).c_str(),
-              protocol.session_id().c_str(),
-              static_cast<long long>(protocol.sequence().get().value_or(0)));
-  std::printf("  heartbeat   every %lld ms; protocol asked for %llu identify, %llu heartbeats\n",
-              static_cast<long long>(protocol.heartbeat_interval_ns() / 1'000'000),
-              static_cast<unsigned long long>(tally.identify_asked),
-              static_cast<unsigned long long>(tally.heartbeats_asked));
-  std::printf(
-      "  dispatches  %llu delivered: %llu typed, %llu documented but raw, %llu unknown "
-      "(kept raw)\n",
-      static_cast<unsigned long long>(tally.delivered),
-      static_cast<unsigned long long>(tally.typed), static_cast<unsigned long long>(tally.raw),
-      static_cast<unsigned long long>(tally.unknown));
-  std::printf(
-      "  problems    %llu decode errors, %llu reconnects asked, %llu duplicates, %llu "
-      "gaps\n",
-      static_cast<unsigned long long>(tally.errors),
-      static_cast<unsigned long long>(tally.reconnects),
-      static_cast<unsigned long long>(protocol.duplicates()),
-      static_cast<unsigned long long>(protocol.gaps()));
-  for (const std::string& e : tally.error_samples) std::printf("              %s\n", e.c_str());
-  std::vector<std::pair<std::uint64_t, std::string>> top;
-  for (const auto& [name, count] : tally.by_event) top.emplace_back(count, name);
-  std::sort(top.rbegin(), top.rend());
-  std::printf("\n  events by type:\n");
-  for (const auto& [count, name] : top) {
-    std::printf("    %-30s %8llu\n", name.c_str(), static_cast<unsigned long long>(count));
-  }
-  if (!tally.unknown_names.empty()) {
-    std::printf("\n  unknown event names kept as raw events:");
-    for (const std::string& n : tally.unknown_names) std::printf(" %s", n.c_str());
-    std::printf("\n");
-  }
-  std::printf("\n  generated + decoded in %.2f s (%.0f frames/s)\n", seconds,
-              tally.frames / seconds);
-  return tally.errors == 0 ? kOk : kFailure;
+      "3. replayed %llu frames, %llu dispatches in %.2f s (%.0f frames/s): %zu guilds, "
+      "%zu channels, %zu roles, %zu members, %zu messages\n",
+      static_cast<unsigned long long>(r.stats().frames),
+      static_cast<unsigned long long>(r.stats().dispatches), replay_s, r.stats().frames / replay_s,
+      counts.guilds, counts.channels, counts.roles, counts.members, counts.messages);
+  std::printf("   live digest   %s\n   replay digest %s  %s\n", live_digest.c_str(),
+              replay_digest.c_str(), live_digest == replay_digest ? "(equal)" : "(DIFFERENT)");
+  std::printf("   %zu divergences between the recorded and the replayed identify/resume\n",
+              r.divergences().size());
+  std::printf("\nTry: gwtape replay %s --summary\n", out.c_str());
+  return live_digest == replay_digest && r.divergences().empty() ? kOk : kFailure;
 }
 
 }  // namespace
 
-const Command kDemoCommand{"demo", "decode a generated session through handle_op (no network)",
+const Command kDemoCommand{"demo", "record, replay and check a generated session on loopback",
                            kDemoUsage, &run};
 
 }  // namespace gwtape::tools
