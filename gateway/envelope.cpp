@@ -129,7 +129,7 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
       if (event != nullptr && have_op && env.op == OpCode::kDispatch && !env.t.empty()) {
         if (const EventType type = event_type(env.t); is_typed(type)) {
           const char* start = v.raw_json_token().data();
-          Event decoded;
+          Event& decoded = event->emplace();  // decoded in place: no moves of the event
           decoded.type = type;
           detail::Reader reader;
           const char* end = nullptr;
@@ -137,7 +137,6 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
               doc.current_location().get(end) == simdjson::SUCCESS) {
             env.d = detail::trim_json_right(
                 std::string_view(start, static_cast<std::size_t>(end - start)));
-            event->emplace(std::move(decoded));
             continue;
           }
           event->reset();

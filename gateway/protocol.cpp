@@ -125,7 +125,7 @@ Actions Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random&
   }
   switch (env->op) {
     case OpCode::kDispatch:
-      return handle_event(*env, now_ns);
+      return dispatch(*env, decoded);  // decoded in the envelope's pass when t came first
     case OpCode::kHeartbeat:
       return one(SendCommand{Command::kHeartbeat});
     case OpCode::kReconnect:
@@ -184,10 +184,11 @@ Actions Protocol::on_invalid_session(const Envelope& env, Random& random) {
 
 Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
   (void)now_ns;
-  return dispatch(env, std::nullopt);
+  std::optional<Event> none;
+  return dispatch(env, none);
 }
 
-Actions Protocol::dispatch(const Envelope& env, std::optional<Event> decoded) {
+Actions Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded) {
   Actions out;
   std::int64_t s = 0;
   if (env.s) {
@@ -204,26 +205,35 @@ Actions Protocol::dispatch(const Envelope& env, std::optional<Event> decoded) {
     }
     seq_.set(s);
   }
-  const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
-  auto event = decoded ? Result<Event>(std::move(*decoded)) : decoder_.decode(env.t, env.d, room);
-  if (!event.ok()) {
-    out.push_back(ProtocolError{event.error()});
-    // Still delivered, raw: a bot may want what we could not type.
-    Event raw;
-    raw.type = EventType::kUnknown;
-    raw.unknown_name.assign(env.t);
-    raw.payload.emplace<RawEvent>(RawEvent{std::string(env.d)});
-    out.push_back(DeliverEvent{s, std::move(raw)});
-    return out;
+  if (decoded) {
+    ++one_pass_;
+  } else {
+    ++two_pass_;
+    const std::size_t room =
+        env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
+    auto event = decoder_.decode(env.t, env.d, room);
+    if (!event.ok()) {
+      out.push_back(ProtocolError{event.error()});
+      // Still delivered, raw: a bot may want what we could not type.
+      Event raw;
+      raw.type = EventType::kUnknown;
+      raw.unknown_name.assign(env.t);
+      raw.payload.emplace<RawEvent>(RawEvent{std::string(env.d)});
+      out.push_back(DeliverEvent{s, std::move(raw)});
+      return out;
+    }
+    decoded.emplace(std::move(*event));
   }
-  if (const auto* ready = event->as<ReadyEvent>()) {
+  if (const auto* ready = decoded->as<ReadyEvent>()) {
     session_id_ = ready->session_id;
     resume_url_ = ready->resume_gateway_url;
     phase_ = Phase::kActive;
-  } else if (event->type == EventType::kResumed) {
+  } else if (decoded->type == EventType::kResumed) {
     phase_ = Phase::kActive;
   }
-  out.push_back(DeliverEvent{s, std::move(*event)});
+  // One move of the event, straight into the action.
+  out.reserve(1);
+  out.emplace_back(std::in_place_type<DeliverEvent>, s, std::move(*decoded));
   return out;
 }
 

@@ -160,6 +160,13 @@ TEST_CASE("resume replays are delivered once; gaps are counted", "[gateway][prot
   CHECK(only<DeliverEvent>(p.handle_op(dispatch(7), 6 * kMs, random))->seq == 7);
   CHECK(p.gaps() == 1);
   CHECK(p.sequence().get() == 7);
+  // Discord's field order ("t" before "d") is decoded in the envelope's pass, not twice.
+  CHECK(p.one_pass_decodes() == 5);  // READY and TYPING_START 2, 3, 4, 7
+  CHECK(p.two_pass_decodes() == 0);
+  auto d_first =
+      p.handle_op(R"({"d":{"channel_id":"1"},"op":0,"s":8,"t":"TYPING_START"})", 7 * kMs, random);
+  CHECK(only<DeliverEvent>(d_first)->seq == 8);
+  CHECK(p.two_pass_decodes() == 1);
 }
 
 TEST_CASE("close codes: fatal ones stop, 4007/4009 identify, others resume",

@@ -125,13 +125,16 @@ class Protocol {
   // Dispatches dropped as duplicates of a resume replay, and gaps seen in s.
   std::uint64_t duplicates() const { return duplicates_; }
   std::uint64_t gaps() const { return gaps_; }
+  // Dispatches decoded in the envelope's own pass ("t" before "d"), and those parsed twice.
+  std::uint64_t one_pass_decodes() const { return one_pass_; }
+  std::uint64_t two_pass_decodes() const { return two_pass_; }
 
   // What a close code means, and whether it ends the session for good.
   static std::string_view close_code_meaning(std::uint16_t code);
   static bool is_fatal_close(std::uint16_t code);
 
  private:
-  Actions dispatch(const Envelope& env, std::optional<Event> decoded);
+  Actions dispatch(const Envelope& env, std::optional<Event>& decoded);
   Actions on_hello(const Envelope& env, std::int64_t now_ns, Random& random);
   Actions on_invalid_session(const Envelope& env, Random& random);
   void forget_session();
@@ -149,6 +152,8 @@ class Protocol {
   std::optional<std::int64_t> last_ack_ns_;  // or HELLO's time, before the first ACK
   std::uint64_t duplicates_ = 0;
   std::uint64_t gaps_ = 0;
+  std::uint64_t one_pass_ = 0;
+  std::uint64_t two_pass_ = 0;
 };
 
 }  // namespace gwtape::gateway
