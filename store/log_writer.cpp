@@ -33,6 +33,7 @@ struct Command {
   bool done = false;
   std::optional<Error> error;
   std::int64_t new_id = 0;
+  std::optional<std::int64_t> want_id;  // kBegin with an id chosen by the caller
 };
 
 }  // namespace
@@ -164,7 +165,7 @@ void LogWriter::Impl::run() {
 Status LogWriter::Impl::run_command(Command* c) {
   switch (c->kind) {
     case Command::kBegin: {
-      auto id = core->begin_recording(c->info);
+      auto id = core->begin_recording(c->info, c->want_id);
       if (!id) return std::move(id).error();
       c->new_id = *id;
       return core->commit();
@@ -195,6 +196,19 @@ Status LogWriter::Impl::wait_for(Command* c) {
 Result<std::int64_t> LogWriter::begin_recording(const RecordingInfo& info) {
   Command c(Command::kBegin);
   c.info = info;
+  if (auto st = impl_->wait_for(&c); !st) return std::move(st).error();
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->recordings.emplace(c.new_id, info.started_at_ns);
+  return c.new_id;
+}
+
+Result<std::int64_t> LogWriter::begin_recording(std::int64_t id, const RecordingInfo& info) {
+  if (id < 1)
+    return make_error(Errc::kInvalidArgument,
+                      impl_->path + ": recording id " + std::to_string(id) + " is not >= 1");
+  Command c(Command::kBegin);
+  c.info = info;
+  c.want_id = id;
   if (auto st = impl_->wait_for(&c); !st) return std::move(st).error();
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->recordings.emplace(c.new_id, info.started_at_ns);

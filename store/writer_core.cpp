@@ -72,8 +72,8 @@ Status WriterCore::prepare_statements() {
       {&insert_dict_, "INSERT INTO dicts(id, first_frame, data) VALUES(?1, ?2, ?3)"},
       {&insert_recording_,
        "INSERT INTO recordings(started_at, gateway_url, api_version, encoding, compress, "
-       "intents, shard_id, shard_count, tool_version, redactions) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+       "intents, shard_id, shard_count, tool_version, redactions, id) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&end_recording_, "UPDATE recordings SET ended_at = ?2, state_digest = ?3 WHERE id = ?1"},
       {&max_id_, "SELECT max(id) FROM frames"},
   };
@@ -210,7 +210,8 @@ Result<std::optional<std::int64_t>> WriterCore::code_for_id(std::optional<gatewa
   return std::optional(code);
 }
 
-Result<std::int64_t> WriterCore::begin_recording(const RecordingInfo& info) {
+Result<std::int64_t> WriterCore::begin_recording(const RecordingInfo& info,
+                                                 std::optional<std::int64_t> want_id) {
   if (auto st = ensure_transaction(); !st) return std::move(st).error();
   Stmt& s = insert_recording_;
   s.bind(1, info.started_at_ns);
@@ -223,6 +224,7 @@ Result<std::int64_t> WriterCore::begin_recording(const RecordingInfo& info) {
   if (info.shard_count) s.bind(8, *info.shard_count);
   s.bind_text(9, info.tool_version);
   s.bind_text(10, info.redactions);
+  if (want_id) s.bind(11, *want_id);  // unbound: NULL, so SQLite picks max(id) + 1
   int rc = s.step();
   s.reset();
   if (rc != SQLITE_DONE) return fail(rc, "insert recording");
@@ -345,7 +347,8 @@ Status WriterCore::drain(bool all) {
 }
 
 Status WriterCore::commit() {
-  if (!in_txn_) return {};
+  // Blocks still compressing need a transaction too: close() seals the tail outside one.
+  if (!in_txn_ && in_flight_.empty()) return {};
   if (auto st = drain(true); !st) return st;
   for (auto& p : pending_) {
     if (p.persisted) continue;

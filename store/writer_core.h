@@ -34,7 +34,9 @@ class WriterCore {
                                                   const WriterOptions& options);
   ~WriterCore();
 
-  Result<std::int64_t> begin_recording(const RecordingInfo& info);
+  // `id`: the row's id, or the next free one when absent.
+  Result<std::int64_t> begin_recording(const RecordingInfo& info,
+                                       std::optional<std::int64_t> id = std::nullopt);
   Status end_recording(std::int64_t id, std::int64_t ended_at_ns,
                        const std::optional<std::string>& digest);
   Status append(Frame&& frame);

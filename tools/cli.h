@@ -37,8 +37,14 @@ bool wants_help(const Command& command, const Args& args);
 // Parses a non-negative decimal integer; nullopt on anything else.
 std::optional<std::uint64_t> parse_uint(std::string_view text);
 
+// One per subcommand, each defined in its tools/cmd_<name>.cpp; main.cpp lists them.
 extern const Command kDemoCommand;
 extern const Command kRecordCommand;
 extern const Command kReplayCommand;
+extern const Command kQueryCommand;
+extern const Command kExportCommand;
+extern const Command kImportCommand;
+extern const Command kVerifyCommand;
+extern const Command kStatsCommand;
 
 }  // namespace gwtape::tools

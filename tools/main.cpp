@@ -7,7 +7,17 @@
 namespace gwtape::tools {
 namespace {
 
-const Command* const kCommands[] = {&kRecordCommand, &kReplayCommand, &kDemoCommand};
+// The order of `gwtape --help`. Add a command: one line here, one extern in cli.h.
+const Command* const kCommands[] = {
+    &kRecordCommand,  //
+    &kReplayCommand,  //
+    &kQueryCommand,   //
+    &kExportCommand,  //
+    &kImportCommand,  //
+    &kVerifyCommand,  //
+    &kStatsCommand,   //
+    &kDemoCommand,    //
+};
 
 void print_help(std::FILE* out) {
   std::fprintf(out,

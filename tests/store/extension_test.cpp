@@ -17,10 +17,19 @@ using testing::TempDir;
 
 constexpr const char* kShell = "/usr/bin/sqlite3";
 
+// In a sanitizer build the extension needs the sanitizers' runtimes preloaded in the shell.
+#ifdef GWTAPE_SHELL_PRELOAD
+constexpr const char* kShellEnv =
+    "LD_PRELOAD=" GWTAPE_SHELL_PRELOAD " ASAN_OPTIONS=detect_leaks=0 ";
+#else
+constexpr const char* kShellEnv = "";
+#endif
+
 // Runs the sqlite3 shell read-only on `log` with the extension loaded; returns stdout+stderr.
 std::string shell(const std::string& log, const std::string& sql) {
-  std::string cmd = std::string(kShell) + " -readonly -batch -cmd '.load " GWTAPE_SQLITE_EXT "' '" +
-                    log + "' \"" + sql + "\" 2>&1";
+  std::string cmd = std::string(kShellEnv) + kShell +
+                    " -readonly -batch -cmd '.load " GWTAPE_SQLITE_EXT "' '" + log + "' \"" + sql +
+                    "\" 2>&1";
   std::string out;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return "<popen failed>";

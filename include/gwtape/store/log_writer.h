@@ -76,6 +76,10 @@ class LogWriter {
 
   // Adds a `recordings` row; frames of the run are then appended with its id.
   Result<std::int64_t> begin_recording(const RecordingInfo& info);
+  // Same, with the row's id chosen by the caller (for importers that keep a log's ids).
+  // REQUIRES: id >= 1 and no recording has it; otherwise the insert fails, which stops the
+  // writer like any other SQLite error.
+  Result<std::int64_t> begin_recording(std::int64_t id, const RecordingInfo& info);
 
   // Queues one frame, waiting while the queue is full. REQUIRES: frame.recording_id was
   // returned by begin_recording, or names an existing recording not yet ended.

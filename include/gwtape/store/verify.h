@@ -45,6 +45,17 @@ struct TableBytes {
   bool frame_data = false;  // counted in frame_bytes
 };
 
+// One recording's share of the frame text and of its compressed storage.
+struct RecordingBytes {
+  std::int64_t recording_id = 0;
+  std::int64_t frames = 0;
+  std::int64_t raw_bytes = 0;  // its frame text
+  // Compressed payload: its pending frames, plus each block's compressed size shared among
+  // the recordings whose frames the block holds, in proportion to their text. Page overhead
+  // and dictionaries are not in it (they are in LogStats::frame_bytes).
+  std::int64_t stored_bytes = 0;
+};
+
 struct LogStats {
   std::int64_t frames = 0;
   std::int64_t blocks = 0;
@@ -55,6 +66,7 @@ struct LogStats {
   std::int64_t meta_bytes = 0;   // everything else
   std::int64_t file_bytes = 0;   // frame_bytes + meta_bytes: pages x page size
   std::vector<TableBytes> tables;
+  std::vector<RecordingBytes> per_recording;  // by id; recordings without frames included
 };
 
 Result<LogStats> stats(const std::string& path);
