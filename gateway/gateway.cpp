@@ -1,6 +1,7 @@
 #include "gwtape/gateway/gateway.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace gwtape::gateway {
@@ -118,6 +119,7 @@ Status Gateway::run() {
                                                        : Phase::kDisconnected);
   std::lock_guard lock(mu_);
   result_ = result;
+  ended_ = true;
   return result;
 }
 
@@ -127,6 +129,14 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
     if (stop_.load()) {
       close_connection(1000, "closing");
       return Outcome::kStop;
+    }
+    if (identify_requested_.exchange(false)) {
+      protocol_.give_up_session();
+      close_connection(1000, "identifying anew");  // 1000: the session ends
+      return Outcome::kNextConnection;
+    }
+    if (heartbeat_requested_.exchange(false) && protocol_.heartbeat_interval_ns() > 0) {
+      if (Status st = send_command(Command::kHeartbeat); !st.ok()) report(st.error());
     }
     if (reconnect_requested_.exchange(false)) {
       close_connection(options_.protocol.resumable_close_code, "reconnecting");
@@ -168,8 +178,8 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
       auto text = inflate(*message);
       if (!text.ok()) {
         report(text.error());
-        actions.push_back(
-            Reconnect{true, options_.protocol.resumable_close_code, text.error().message, 0});
+        actions.emplace_back(std::in_place_type<Reconnect>, true,
+                             options_.protocol.resumable_close_code, text.error().message, 0);
       } else if (*text == nullptr) {
         continue;  // a zlib-stream message split over WebSocket messages
       } else {
@@ -189,12 +199,13 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
           report(make_error(Errc::kTimeout,
                             "gateway: nothing received for a heartbeat "
                             "interval; reconnecting"));
-          actions.push_back(
-              Reconnect{true, options_.protocol.resumable_close_code, "read timeout", 0});
+          actions.emplace_back(std::in_place_type<Reconnect>, true,
+                               options_.protocol.resumable_close_code, "read timeout", 0);
         } else if (protocol_.heartbeat_interval_ns() == 0 &&
                    t >= last_recv_ns_ + options_.connect.connect_timeout_ns) {
           report(make_error(Errc::kTimeout, "gateway: no HELLO from " + url));
-          actions.push_back(Reconnect{true, options_.protocol.resumable_close_code, "no HELLO", 0});
+          actions.emplace_back(std::in_place_type<Reconnect>, true,
+                               options_.protocol.resumable_close_code, "no HELLO", 0);
         } else {
           actions = protocol_.on_timer(t);
         }
@@ -371,6 +382,30 @@ Status Gateway::guild_subscribe(const GuildSubscribeData& data) { return queue(e
 void Gateway::reconnect() {
   reconnect_requested_.store(true);
   transport_->interrupt();
+}
+
+void Gateway::identify() {
+  identify_requested_.store(true);
+  transport_->interrupt();
+}
+
+void Gateway::heartbeat() {
+  heartbeat_requested_.store(true);
+  transport_->interrupt();
+}
+
+Status Gateway::open(std::int64_t timeout_ns) {
+  start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (phase_.load() == Phase::kActive) return {};
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return result_.ok() ? make_error(Errc::kClosed, "gateway: closed") : result_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return make_error(Errc::kTimeout, "gateway: no READY or RESUMED within the timeout");
 }
 
 void Gateway::start() {

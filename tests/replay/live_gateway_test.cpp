@@ -257,3 +257,45 @@ TEST_CASE("live: a HELLO without interval, or no HELLO at all, reconnects", "[li
   CHECK(hello_error);
   CHECK(silent_error);
 }
+
+TEST_CASE("live: open(), the bot's commands, heartbeat(), identify() and resume()", "[live]") {
+  auto srv = server();
+  gateway::SystemClock clock;
+  gateway::SplitMix64 random(3);
+  gateway::GatewayOptions o;
+  o.url = srv->url();
+  o.identify.token = kToken;
+  o.identify.intents = gateway::intents::kGuilds;
+  o.close_timeout_ns = 1'000'000'000;
+  gateway::Gateway g(o, gateway::make_curl_transport(), clock, random);
+  REQUIRE(g.open(10'000'000'000).ok());
+  CHECK(g.phase() == gateway::Phase::kActive);
+  gateway::UpdatePresenceData presence;
+  presence.status = "idle";
+  REQUIRE(g.update_status(presence).ok());
+  REQUIRE(g.update_voice_state({gateway::Snowflake{197038439483310086ULL},
+                                gateway::Snowflake{41771983423143937ULL}, true, false})
+              .ok());
+  gateway::RequestGuildMembersData members;
+  members.guild_id = gateway::Snowflake{197038439483310086ULL};
+  members.query = "";
+  members.limit = 0;
+  REQUIRE(g.request_guild_members(members).ok());
+  REQUIRE(g.guild_subscribe({gateway::Snowflake{197038439483310086ULL}, true, false}).ok());
+  REQUIRE(g.send(gateway::OpCode::kRequestSoundboardSounds, R"({"guild_ids":["1"]})").ok());
+  for (int op : {3, 4, 8, 14, 31}) {
+    INFO("op " << op);
+    CHECK(srv->wait_for_frames(op, 1, 5s));
+  }
+  // A bad payload is refused before it is queued, with the reason.
+  CHECK(g.send(gateway::OpCode::kPresenceUpdate, "{not json").error().code ==
+        gateway::Errc::kInvalidArgument);
+  const auto beats = srv->observations().heartbeats.size();
+  g.heartbeat();
+  CHECK(srv->wait_for([&](const auto& ob) { return ob.heartbeats.size() > beats; }, 5s));
+  g.resume();
+  REQUIRE(srv->wait_for_resumes(1, 10s));
+  g.identify();  // paced: at least 5 s after the first identify
+  REQUIRE(srv->wait_for_identifies(2, 15s));
+  CHECK(g.close().ok());
+}

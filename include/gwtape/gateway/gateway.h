@@ -86,6 +86,9 @@ class Gateway {
   Status run();
   // run() on a background thread (the seed's Start).
   void start();
+  // start(), then waits until the session is up (READY or RESUMED) — the seed's Open.
+  // Errors: what run() ended with, or kTimeout (the loop keeps trying; close() stops it).
+  Status open(std::int64_t timeout_ns = 30'000'000'000);
   // Ends the session: close 1000 (the session is not resumable), wait for the peer, stop the
   // loop and join it. Thread-safe; idempotent. Returns what run() returned.
   Status close();
@@ -100,6 +103,12 @@ class Gateway {
   Status guild_subscribe(const GuildSubscribeData& data);
   // Close with a resumable code and resume (the seed's Reconnect).
   void reconnect();
+  // The same, named for what follows: a resume on the next connection.
+  void resume() { reconnect(); }
+  // Close and identify anew: the session is given up (a new READY replaces it).
+  void identify();
+  // Send a heartbeat now, as if the server had asked for one (op 1).
+  void heartbeat();
 
   // Snapshots, safe from any thread.
   Phase phase() const { return phase_.load(); }
@@ -144,10 +153,13 @@ class Gateway {
   std::deque<std::string> outbox_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reconnect_requested_{false};
+  std::atomic<bool> identify_requested_{false};
+  std::atomic<bool> heartbeat_requested_{false};
   std::atomic<Phase> phase_{Phase::kDisconnected};
   std::atomic<std::uint32_t> conn_{0};
   std::thread thread_;
   Status result_;
+  bool ended_ = false;  // run() returned (guarded by mu_)
   // Loop-thread state.
   std::int64_t last_recv_ns_ = 0;      // last message (or the connect) on this connection
   std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
