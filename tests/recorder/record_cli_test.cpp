@@ -322,3 +322,26 @@ TEST_CASE("record: a second SIGINT exits at once and leaves a valid log; a redac
   CHECK(m->content == "[redacted]");
   CHECK((*replayer)->stats().dispatches >= 2);
 }
+
+TEST_CASE("record: a status line on a terminal, none when stdout is not one", "[recorder][cli]") {
+  const auto dir = fresh_dir("tty");
+  auto srv = server();
+  const std::string program = GWTAPE_BINARY_DIR "/tools/gwtape";
+  const std::string out = (dir / "tty.txt").string();
+  // `script` gives the program a pseudo-terminal; --duration ends the recording by itself.
+  const std::string cmd = "DISCORD_TOKEN='" + std::string(kToken) + "' script -qec '" + program +
+                          " record --out " + (dir / "tty.gwtape").string() + " --gateway " +
+                          srv->url() + " --duration 2.5' /dev/null > " + out + " 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string screen = slurp(out);
+  CHECK(screen.find("events ") != std::string::npos);
+  CHECK(screen.find("frames ") != std::string::npos);
+  CHECK(screen.find('\r') != std::string::npos);  // refreshed in place
+  CHECK(screen.find(kToken) == std::string::npos);
+  // Not a terminal: no status line.
+  Child child({"record", "--out", (dir / "pipe.gwtape").string(), "--gateway", srv->url(),
+               "--duration", "1.5"},
+              kToken, dir);
+  REQUIRE(child.wait() == 0);
+  CHECK(child.out().find("events ") == std::string::npos);
+}
