@@ -204,3 +204,33 @@ TEST_CASE("replay stops at a corrupt frame with its id, or skips it with skip_ba
   CHECK(problems.size() >= (*skips)->stats().bad_frames);
   CHECK((*skips)->stats().frames + (*skips)->stats().bad_frames == all);
 }
+
+TEST_CASE("gwtape replay --speed paces on the recorded times", "[replay][replayer]") {
+  // Three frames recorded 1 s apart: at 10x they take about 0.2 s to replay, at max no wait.
+  const auto log = fresh("paced.gwtape");
+  {
+    auto writer = store::LogWriter::open(log.string());
+    REQUIRE(writer.ok());
+    auto rec = (*writer)->begin_recording({});
+    REQUIRE(rec.ok());
+    const std::int64_t t0 = 1'700'000'000'000'000'000;
+    const char* frames[] = {R"({"op":10,"d":{"heartbeat_interval":41250}})", R"({"op":11})",
+                            R"({"op":11})"};
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE((*writer)
+                  ->append({*rec, 1, t0 + i * 1'000'000'000LL, store::Direction::kRecv, frames[i]})
+                  .ok());
+    }
+    REQUIRE((*writer)->close().ok());
+  }
+  auto timed = [&](const char* speed) {
+    const std::string cmd = std::string(GWTAPE_BINARY_DIR "/tools/gwtape replay ") + log.string() +
+                            " --speed " + speed + " > /dev/null";
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  const double paced = timed("10");
+  CHECK(paced >= 0.19);
+  CHECK(timed("max") < paced);
+}
