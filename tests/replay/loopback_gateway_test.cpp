@@ -15,16 +15,11 @@ using gwtape::replay::LoopbackOptions;
 using gwtape::replay::test::connect_and_identify;
 using gwtape::replay::test::identify_json;
 using gwtape::replay::test::parse_frame;
+using gwtape::replay::test::start;
 using gwtape::replay::test::TestClient;
 using gwtape::replay::test::WsEvent;
 
 namespace {
-
-std::unique_ptr<LoopbackGateway> start(LoopbackOptions o = {}) {
-  auto r = LoopbackGateway::start(std::move(o));
-  REQUIRE(r.ok());
-  return std::move(*r);
-}
 
 // A fresh client that has read HELLO, then sends `text` and expects a close with `code`.
 void expect_close_after(LoopbackGateway& server, const std::string& text, std::uint16_t code,

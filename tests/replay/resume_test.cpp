@@ -12,26 +12,16 @@ using gwtape::replay::LoopbackGateway;
 using gwtape::replay::LoopbackOptions;
 using gwtape::replay::test::connect_and_identify;
 using gwtape::replay::test::Frame;
+using gwtape::replay::test::next_frame;
 using gwtape::replay::test::parse_frame;
 using gwtape::replay::test::resume_json;
+using gwtape::replay::test::start;
 using gwtape::replay::test::TestClient;
 using gwtape::replay::test::WsEvent;
 
 namespace {
 
 constexpr const char* kToken = "loopback-token";
-
-std::unique_ptr<LoopbackGateway> start(LoopbackOptions o = {}) {
-  auto r = LoopbackGateway::start(std::move(o));
-  REQUIRE(r.ok());
-  return std::move(*r);
-}
-
-Frame next_frame(TestClient& c) {
-  auto f = parse_frame(c.next_text().value_or(""));
-  REQUIRE(f);
-  return *f;
-}
 
 // Connects to `url`, reads HELLO, sends resume.
 std::unique_ptr<TestClient> resume(const std::string& url, const std::string& session,

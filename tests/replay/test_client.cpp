@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <catch2/catch_test_macros.hpp>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -365,6 +366,18 @@ HttpResult http_get(std::uint16_t port, std::string_view target, std::string_vie
       });
   ioc.run();
   return out;
+}
+
+std::unique_ptr<LoopbackGateway> start(LoopbackOptions o) {
+  auto r = LoopbackGateway::start(std::move(o));
+  REQUIRE(r.ok());
+  return std::move(*r);
+}
+
+Frame next_frame(TestClient& c) {
+  auto f = parse_frame(c.next_text().value_or(""));
+  REQUIRE(f);
+  return *f;
 }
 
 }  // namespace gwtape::replay::test

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "gwtape/gateway/compression.h"
+#include "gwtape/replay/loopback_gateway.h"
 
 namespace gwtape::replay::test {
 
@@ -88,6 +89,11 @@ struct Frame {
   std::string d;
 };
 std::optional<Frame> parse_frame(std::string_view text);
+
+// A started loopback gateway (the test fails if it cannot start).
+std::unique_ptr<LoopbackGateway> start(LoopbackOptions o = {});
+// The next text message of `c`, parsed (the test fails if there is none or it is not a frame).
+Frame next_frame(TestClient& c);
 
 // The identify and resume payloads the tests send.
 std::string identify_json(std::string_view token, std::uint64_t intents = 513,

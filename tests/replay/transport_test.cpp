@@ -25,18 +25,13 @@ using gwtape::replay::test::ClientOptions;
 using gwtape::replay::test::connect_and_identify;
 using gwtape::replay::test::parse_frame;
 using gwtape::replay::test::RawFrameReader;
+using gwtape::replay::test::start;
 using gwtape::replay::test::TestClient;
 using gwtape::replay::test::WsEvent;
 
 namespace {
 
 constexpr const char* kToken = "loopback-token";
-
-std::unique_ptr<LoopbackGateway> start(LoopbackOptions o = {}) {
-  auto r = LoopbackGateway::start(std::move(o));
-  REQUIRE(r.ok());
-  return std::move(*r);
-}
 
 // A temporary directory, removed at the end of the scope.
 struct TempDir {
