@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/gateway/http.h"
 #include "gwtape/gateway/state/cache.h"
@@ -14,11 +15,8 @@
 namespace gwtape::replay {
 namespace {
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The wall clock the live gateway uses for frame times.
+std::int64_t wall_ns() { return gateway::SystemClock().wall_ns(); }
 
 // Records a bounded live session into options.path (written to a temporary name first, so a
 // failed recording never leaves a half cassette behind).

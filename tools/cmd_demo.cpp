@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "gwtape/fixtures/generator.h"
+#include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/gateway/state/cache.h"
@@ -40,11 +41,8 @@ constexpr std::string_view kDemoUsage =
 
 constexpr const char* kToken = "demo-token-never-written";
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The wall clock the live gateway uses for frame times.
+std::int64_t wall_ns() { return gateway::SystemClock().wall_ns(); }
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "gwtape demo: %s\n", what.c_str());

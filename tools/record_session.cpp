@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/gateway/http.h"
 #include "gwtape/gateway/state/cache.h"
@@ -21,11 +22,8 @@ using ArgResult = gwtape::Result<RecordArgs, ArgErrc>;
 
 ArgResult bad(std::string message) { return make_error(ArgErrc::kUsage, std::move(message)); }
 
-std::int64_t wall_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// The wall clock the live gateway uses for frame times.
+std::int64_t wall_ns() { return gateway::SystemClock().wall_ns(); }
 
 std::uint64_t file_bytes(const std::string& path) {
   struct stat st {};
