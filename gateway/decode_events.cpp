@@ -16,12 +16,12 @@ namespace detail {
 
 bool fields(Reader&, const Key&, value, ResumedEvent&) { return true; }
 
-bool fields(Reader& r, const Key& k, value v, HelloEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, HelloEvent& out) {
   GWTAPE_FIELD("heartbeat_interval", heartbeat_interval);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, ReadyEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, ReadyEvent& out) {
   GWTAPE_FIELD("v", v);
   GWTAPE_FIELD("user", user);
   GWTAPE_FIELD("guilds", guilds);
@@ -37,26 +37,26 @@ bool fields(Reader& r, const Key& k, value v, ReadyEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, RateLimitedEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, RateLimitedEvent& out) {
   GWTAPE_FIELD("opcode", opcode);
   GWTAPE_FIELD("retry_after", retry_after);
   if (k == "meta") return r.read_raw(v, out.meta);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, ChannelPinsUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, ChannelPinsUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("last_pin_timestamp", last_pin_timestamp);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, ThreadCreateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, ThreadCreateEvent& out) {
   GWTAPE_FIELD("newly_created", newly_created);
   return fields(r, k, v, static_cast<Channel&>(out));
 }
 
-bool fields(Reader& r, const Key& k, value v, ThreadListSyncEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, ThreadListSyncEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("channel_ids", channel_ids);
   GWTAPE_FIELD("threads", threads);
@@ -64,12 +64,12 @@ bool fields(Reader& r, const Key& k, value v, ThreadListSyncEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, ThreadMemberUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, ThreadMemberUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   return fields(r, k, v, static_cast<ThreadMember&>(out));
 }
 
-bool fields(Reader& r, const Key& k, value v, ThreadMembersUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, ThreadMembersUpdateEvent& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("member_count", member_count);
@@ -78,46 +78,46 @@ bool fields(Reader& r, const Key& k, value v, ThreadMembersUpdateEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildBanAddEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildBanAddEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("user", user);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildEmojisUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildEmojisUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("emojis", emojis);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildStickersUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildStickersUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("stickers", stickers);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildIntegrationsUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildIntegrationsUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildMemberAddEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildMemberAddEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   return fields(r, k, v, static_cast<Member&>(out));
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildMemberRemoveEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildMemberRemoveEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("user", user);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildMemberUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildMemberUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   return fields(r, k, v, static_cast<Member&>(out));
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildMembersChunkEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildMembersChunkEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("members", members);
   GWTAPE_FIELD("chunk_index", chunk_index);
@@ -128,33 +128,33 @@ bool fields(Reader& r, const Key& k, value v, GuildMembersChunkEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildRoleCreateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildRoleCreateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("role", role);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, GuildRoleDeleteEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, GuildRoleDeleteEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("role_id", role_id);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, MessageDeleteEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, MessageDeleteEvent& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("guild_id", guild_id);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, MessageDeleteBulkEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, MessageDeleteBulkEvent& out) {
   GWTAPE_FIELD("ids", ids);
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("guild_id", guild_id);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, MessageReactionAddEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, MessageReactionAddEvent& out) {
   GWTAPE_FIELD("user_id", user_id);
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("message_id", message_id);
@@ -167,19 +167,19 @@ bool fields(Reader& r, const Key& k, value v, MessageReactionAddEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, MessageReactionRemoveAllEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, MessageReactionRemoveAllEvent& out) {
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("message_id", message_id);
   GWTAPE_FIELD("guild_id", guild_id);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, MessageReactionRemoveEmojiEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, MessageReactionRemoveEmojiEvent& out) {
   GWTAPE_FIELD("emoji", emoji);
   return fields(r, k, v, static_cast<MessageReactionRemoveAllEvent&>(out));
 }
 
-bool fields(Reader& r, const Key& k, value v, TypingStartEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, TypingStartEvent& out) {
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("user_id", user_id);
@@ -188,20 +188,20 @@ bool fields(Reader& r, const Key& k, value v, TypingStartEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, VoiceServerUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, VoiceServerUpdateEvent& out) {
   GWTAPE_FIELD("token", token);
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("endpoint", endpoint);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, WebhooksUpdateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, WebhooksUpdateEvent& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("channel_id", channel_id);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, InteractionCreateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, InteractionCreateEvent& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("application_id", application_id);
   GWTAPE_FIELD("type", type);
@@ -217,7 +217,7 @@ bool fields(Reader& r, const Key& k, value v, InteractionCreateEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, InviteCreateEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, InviteCreateEvent& out) {
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("code", code);
   GWTAPE_FIELD("created_at", created_at);
@@ -230,7 +230,7 @@ bool fields(Reader& r, const Key& k, value v, InviteCreateEvent& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, InviteDeleteEvent& out) {
+bool fields(Reader& r, const Key& k, value& v, InviteDeleteEvent& out) {
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("code", code);
@@ -271,7 +271,7 @@ static_assert(std::size(kDecoders) == static_cast<std::size_t>(EventType::kCount
 
 }  // namespace
 
-bool detail::decode_payload(EventType type, detail::Reader& reader, detail::value v,
+bool detail::decode_payload(EventType type, detail::Reader& reader, detail::value& v,
                             EventPayload& payload) {
   return kDecoders[static_cast<std::size_t>(type)](reader, &v, payload);
 }

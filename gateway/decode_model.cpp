@@ -8,7 +8,7 @@ namespace {
 struct IdOnly {
   Snowflake id;
 };
-bool fields(Reader& r, const Key& k, value v, IdOnly& out) {
+bool fields(Reader& r, const Key& k, value& v, IdOnly& out) {
   GWTAPE_FIELD("id", id);
   return true;
 }
@@ -17,7 +17,7 @@ bool fields(Reader& r, const Key& k, value v, IdOnly& out) {
 struct ClientStatus {
   Presence* presence;
 };
-bool fields(Reader& r, const Key& k, value v, ClientStatus& cs) {
+bool fields(Reader& r, const Key& k, value& v, ClientStatus& cs) {
   Presence& out = *cs.presence;
   GWTAPE_FIELD("desktop", client_desktop);
   GWTAPE_FIELD("mobile", client_mobile);
@@ -28,14 +28,14 @@ bool fields(Reader& r, const Key& k, value v, ClientStatus& cs) {
 struct MessageReference {
   Snowflake message_id;
 };
-bool fields(Reader& r, const Key& k, value v, MessageReference& out) {
+bool fields(Reader& r, const Key& k, value& v, MessageReference& out) {
   GWTAPE_FIELD("message_id", message_id);
   return true;
 }
 
 }  // namespace
 
-bool fields(Reader& r, const Key& k, value v, User& out) {
+bool fields(Reader& r, const Key& k, value& v, User& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("username", username);
   GWTAPE_FIELD("global_name", global_name);
@@ -47,7 +47,7 @@ bool fields(Reader& r, const Key& k, value v, User& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Role& out) {
+bool fields(Reader& r, const Key& k, value& v, Role& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("name", name);
   GWTAPE_FIELD("color", color);
@@ -59,7 +59,7 @@ bool fields(Reader& r, const Key& k, value v, Role& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Member& out) {
+bool fields(Reader& r, const Key& k, value& v, Member& out) {
   GWTAPE_FIELD("user", user);
   GWTAPE_FIELD("nick", nick);
   GWTAPE_FIELD("avatar", avatar);
@@ -73,7 +73,7 @@ bool fields(Reader& r, const Key& k, value v, Member& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Emoji& out) {
+bool fields(Reader& r, const Key& k, value& v, Emoji& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("name", name);
   GWTAPE_FIELD("roles", roles);
@@ -83,7 +83,7 @@ bool fields(Reader& r, const Key& k, value v, Emoji& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Sticker& out) {
+bool fields(Reader& r, const Key& k, value& v, Sticker& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("name", name);
   GWTAPE_FIELD("tags", tags);
@@ -91,7 +91,7 @@ bool fields(Reader& r, const Key& k, value v, Sticker& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, PermissionOverwrite& out) {
+bool fields(Reader& r, const Key& k, value& v, PermissionOverwrite& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("type", type);
   GWTAPE_FIELD("allow", allow);
@@ -99,7 +99,7 @@ bool fields(Reader& r, const Key& k, value v, PermissionOverwrite& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, ThreadMetadata& out) {
+bool fields(Reader& r, const Key& k, value& v, ThreadMetadata& out) {
   GWTAPE_FIELD("archived", archived);
   GWTAPE_FIELD("locked", locked);
   GWTAPE_FIELD("auto_archive_duration", auto_archive_duration);
@@ -107,7 +107,7 @@ bool fields(Reader& r, const Key& k, value v, ThreadMetadata& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Channel& out) {
+bool fields(Reader& r, const Key& k, value& v, Channel& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("type", type);
   GWTAPE_FIELD("guild_id", guild_id);
@@ -130,7 +130,7 @@ bool fields(Reader& r, const Key& k, value v, Channel& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Activity& out) {
+bool fields(Reader& r, const Key& k, value& v, Activity& out) {
   GWTAPE_FIELD("name", name);
   GWTAPE_FIELD("type", type);
   GWTAPE_FIELD("state", state);
@@ -138,7 +138,7 @@ bool fields(Reader& r, const Key& k, value v, Activity& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Presence& out) {
+bool fields(Reader& r, const Key& k, value& v, Presence& out) {
   if (k == "user") {
     IdOnly user;
     if (!r.read_object(v, user)) return false;
@@ -155,7 +155,7 @@ bool fields(Reader& r, const Key& k, value v, Presence& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, VoiceState& out) {
+bool fields(Reader& r, const Key& k, value& v, VoiceState& out) {
   GWTAPE_FIELD("guild_id", guild_id);
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("user_id", user_id);
@@ -172,7 +172,7 @@ bool fields(Reader& r, const Key& k, value v, VoiceState& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Attachment& out) {
+bool fields(Reader& r, const Key& k, value& v, Attachment& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("filename", filename);
   GWTAPE_FIELD("size", size);
@@ -181,14 +181,14 @@ bool fields(Reader& r, const Key& k, value v, Attachment& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Reaction& out) {
+bool fields(Reader& r, const Key& k, value& v, Reaction& out) {
   GWTAPE_FIELD("count", count);
   GWTAPE_FIELD("me", me);
   GWTAPE_FIELD("emoji", emoji);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Message& out) {
+bool fields(Reader& r, const Key& k, value& v, Message& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("channel_id", channel_id);
   GWTAPE_FIELD("guild_id", guild_id);
@@ -229,13 +229,13 @@ bool fields(Reader& r, const Key& k, value v, Message& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, UnavailableGuild& out) {
+bool fields(Reader& r, const Key& k, value& v, UnavailableGuild& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("unavailable", unavailable);
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, Guild& out) {
+bool fields(Reader& r, const Key& k, value& v, Guild& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("name", name);
   GWTAPE_FIELD("icon", icon);
@@ -259,7 +259,7 @@ bool fields(Reader& r, const Key& k, value v, Guild& out) {
   return true;
 }
 
-bool fields(Reader& r, const Key& k, value v, ThreadMember& out) {
+bool fields(Reader& r, const Key& k, value& v, ThreadMember& out) {
   GWTAPE_FIELD("id", id);
   GWTAPE_FIELD("user_id", user_id);
   GWTAPE_FIELD("join_timestamp", join_timestamp);

@@ -92,11 +92,11 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
                 "not a JSON object: " + std::string(simdjson::error_message(e)));
   }
   bool have_op = false;
-  for (auto field : obj) {
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key); e) return fail_json(e, "bad key");
-    simdjson::ondemand::value v;
-    if (auto e = field.value().get(v); e) return fail_json(e, std::string(key));
+  for (auto result : obj) {
+    if (auto e = result.error(); e) return fail_json(e, "bad key");
+    simdjson::ondemand::field&& field = std::move(result).value_unsafe();
+    const detail::Key key(field.key());
+    simdjson::ondemand::value& v = field.value();
     if (key == "op") {
       std::uint64_t op = 0;
       if (auto e = v.get_uint64().get(op); e) {
@@ -117,6 +117,17 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
       env.s = s;
     } else if (key == "t") {
       if (detail::Reader::is_null(v)) continue;
+      // Event names are plain ASCII: read in place, unescaped only if written with escapes.
+      simdjson::ondemand::raw_json_string raw;
+      if (v.get_raw_json_string().get(raw) == simdjson::SUCCESS) {
+        const char* p = raw.raw();
+        const char* end = p;
+        while (*end != '"' && *end != '\\') ++end;
+        if (*end == '"') {
+          env.t = std::string_view(p, static_cast<std::size_t>(end - p));
+          continue;
+        }
+      }
       if (auto e = v.get_string().get(env.t); e) {
         return fail(
             e == simdjson::INCORRECT_TYPE ? Errc::kType : Errc::kParse,
@@ -169,11 +180,11 @@ RoutingIds EnvelopeParser::routing_ids(const Envelope& env) {
   const bool id_is_guild = type == EventType::kGuildCreate || type == EventType::kGuildUpdate ||
                            type == EventType::kGuildDelete;
   detail::Reader reader;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) break;
-    simdjson::ondemand::value v;
-    if (field.value().get(v)) break;
+  for (auto result : obj) {
+    if (result.error()) break;
+    simdjson::ondemand::field&& field = std::move(result).value_unsafe();  // in place
+    const detail::Key key(field.key());
+    simdjson::ondemand::value& v = field.value();
     Snowflake id;
     if (key == "guild_id" || (key == "id" && id_is_guild)) {
       if (reader.read(v, id) && id.valid()) ids.guild_id = id;

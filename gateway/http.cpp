@@ -13,7 +13,7 @@ namespace detail {
 struct SessionStartLimitReader {
   SessionStartLimit* out;
 };
-bool fields(Reader& r, const Key& k, value v, SessionStartLimitReader& s) {
+bool fields(Reader& r, const Key& k, value& v, SessionStartLimitReader& s) {
   SessionStartLimit& out = *s.out;
   if (k == "total") return r.read(v, out.total);
   if (k == "remaining") return r.read(v, out.remaining);
@@ -21,7 +21,7 @@ bool fields(Reader& r, const Key& k, value v, SessionStartLimitReader& s) {
   if (k == "max_concurrency") return r.read(v, out.max_concurrency);
   return true;
 }
-bool fields(Reader& r, const Key& k, value v, GatewayBotInfo& out) {
+bool fields(Reader& r, const Key& k, value& v, GatewayBotInfo& out) {
   if (k == "url") return r.read(v, out.url);
   if (k == "shards") return r.read(v, out.shards);
   if (k == "session_start_limit") {

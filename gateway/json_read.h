@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -35,14 +36,50 @@ using simdjson::ondemand::value;
 class Key {
  public:
   explicit Key(simdjson::ondemand::raw_json_string raw) : raw_(raw) {}
-  // `name` must hold no quote or backslash (true of every field name).
-  bool operator==(std::string_view name) const {
-    return *raw_.raw() == name.front() && raw_.unsafe_is_equal(name);
+  // `name` (a literal) must hold no quote or backslash (true of every field name). The key and
+  // its closing quote are compared eight bytes at a time against constants the compiler folds
+  // from the literal: a chain of field names costs one load and a compare per name. Reading
+  // past the key is safe: simdjson documents end in SIMDJSON_PADDING bytes.
+  template <std::size_t N>
+  bool operator==(const char (&name)[N]) const {
+    static_assert(N >= 2, "a field name is not empty");
+    const char* p = raw_.raw();
+    if constexpr (N <= 8) {
+      return (word(p) & mask<N>()) == word_of<N>(name, 0);
+    } else {
+      return word(p) == word_of<N>(name, 0) && std::memcmp(p + 8, name + 8, N - 9) == 0 &&
+             p[N - 1] == '"';
+    }
   }
   // The key's text as written, for error messages.
   std::string_view text() const;
 
  private:
+  static std::uint64_t word(const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  // The bytes of `name` from `from`, with its closing quote when it falls in the word.
+  template <std::size_t N>
+  static std::uint64_t word_of(const char (&name)[N], std::size_t from) {
+    unsigned char bytes[8] = {};
+    for (std::size_t i = 0; i < 8 && from + i < N; ++i) {
+      bytes[i] = from + i == N - 1 ? '"' : static_cast<unsigned char>(name[from + i]);
+    }
+    std::uint64_t w;
+    std::memcpy(&w, bytes, 8);
+    return w;
+  }
+  template <std::size_t N>
+  static std::uint64_t mask() {
+    unsigned char bytes[8] = {};
+    for (std::size_t i = 0; i < N && i < 8; ++i) bytes[i] = 0xff;
+    std::uint64_t m;
+    std::memcpy(&m, bytes, 8);
+    return m;
+  }
+
   simdjson::ondemand::raw_json_string raw_;
 };
 
@@ -51,7 +88,7 @@ std::string_view trim_json_right(std::string_view s);
 
 // The JSON text of a value of any type as it stands in the document, without the whitespace
 // that follows it. Scalars are validated first (raw_json_token alone does not check them).
-simdjson::error_code raw_json_of(value v, std::string_view& out);
+simdjson::error_code raw_json_of(value& v, std::string_view& out);
 
 class Reader {
  public:
@@ -67,42 +104,42 @@ class Reader {
   void push_path(std::string_view segment) { path_.emplace_back(segment); }
   void push_index(std::size_t index);
 
-  bool read(value v, bool& out);
-  bool read(value v, std::int32_t& out);
-  bool read(value v, std::int64_t& out);
-  bool read(value v, std::uint32_t& out);
-  bool read(value v, std::uint64_t& out);
-  bool read(value v, double& out);
-  bool read(value v, std::string& out);
-  bool read(value v, std::optional<std::string>& out);
-  bool read(value v, Snowflake& out);
-  bool read(value v, Timestamp& out);
+  bool read(value& v, bool& out);
+  bool read(value& v, std::int32_t& out);
+  bool read(value& v, std::int64_t& out);
+  bool read(value& v, std::uint32_t& out);
+  bool read(value& v, std::uint64_t& out);
+  bool read(value& v, double& out);
+  bool read(value& v, std::string& out);
+  bool read(value& v, std::optional<std::string>& out);
+  bool read(value& v, Snowflake& out);
+  bool read(value& v, Timestamp& out);
   // The value's JSON text as it stands in the document, whatever its type.
-  bool read_raw(value v, std::string& out);
+  bool read_raw(value& v, std::string& out);
   // A string or a number, kept as text (nonces).
-  bool read_string_or_number(value v, std::optional<std::string>& out);
+  bool read_string_or_number(value& v, std::optional<std::string>& out);
 
   template <class T>
-  bool read(value v, std::vector<T>& out);
+  bool read(value& v, std::vector<T>& out);
   template <class T>
-  bool read(value v, std::optional<T>& out);
+  bool read(value& v, std::optional<T>& out);
   template <class T, std::size_t N>
-  bool read(value v, std::array<T, N>& out);
+  bool read(value& v, std::array<T, N>& out);
   template <class T>
-  bool read(value v, T& out) {
+  bool read(value& v, T& out) {
     return read_object(v, out);
   }
 
   // Reads an object field by field with `fields(*this, key, value, out)`; null: no change.
   template <class T>
-  bool read_object(value v, T& out);
+  bool read_object(value& v, T& out);
 
   // True if v is JSON null (and consumes it); false for anything else or an error.
   static bool is_null(value& v);
 
  private:
   template <class Int>
-  bool read_int(value v, Int& out, std::string_view expected);
+  bool read_int(value& v, Int& out, std::string_view expected);
 
   std::string what_;
   std::vector<std::string> path_;  // innermost first
@@ -112,7 +149,7 @@ class Reader {
 // ---- template definitions ---------------------------------------------------------------
 
 template <class Int>
-bool Reader::read_int(value v, Int& out, std::string_view expected) {
+bool Reader::read_int(value& v, Int& out, std::string_view expected) {
   std::int64_t x = 0;
   if (auto e = v.get_int64().get(x); e) {
     if (e == simdjson::INCORRECT_TYPE && is_null(v)) return true;
@@ -134,7 +171,7 @@ bool Reader::read_int(value v, Int& out, std::string_view expected) {
 }
 
 template <class T>
-bool Reader::read(value v, std::vector<T>& out) {
+bool Reader::read(value& v, std::vector<T>& out) {
   out.clear();
   simdjson::ondemand::array arr;
   if (auto e = v.get_array().get(arr); e) {
@@ -142,11 +179,11 @@ bool Reader::read(value v, std::vector<T>& out) {
   }
   std::size_t i = 0;
   for (auto element : arr) {
-    value ev;
-    if (auto e = element.get(ev); e) {
+    if (auto e = element.error(); e) {
       push_index(i);
       return fail(e, "an array element");
     }
+    value&& ev = std::move(element).value_unsafe();  // in place, as in read_object
     if (!read(ev, out.emplace_back())) {
       push_index(i);
       return false;
@@ -157,7 +194,7 @@ bool Reader::read(value v, std::vector<T>& out) {
 }
 
 template <class T>
-bool Reader::read(value v, std::optional<T>& out) {
+bool Reader::read(value& v, std::optional<T>& out) {
   if (is_null(v)) {
     out.reset();
     return true;
@@ -166,16 +203,20 @@ bool Reader::read(value v, std::optional<T>& out) {
 }
 
 template <class T, std::size_t N>
-bool Reader::read(value v, std::array<T, N>& out) {
+bool Reader::read(value& v, std::array<T, N>& out) {
   simdjson::ondemand::array arr;
   if (auto e = v.get_array().get(arr); e) return fail(e, "an array");
   std::size_t i = 0;
   for (auto element : arr) {
-    value ev;
     if (i >= N) return fail("an array of " + std::to_string(N) + " elements, got more");
-    if (auto e = element.get(ev); e || !read(ev, out[i])) {
+    if (auto e = element.error(); e) {
       push_index(i);
-      return e ? fail(e, "an array element") : false;
+      return fail(e, "an array element");
+    }
+    value&& ev = std::move(element).value_unsafe();
+    if (!read(ev, out[i])) {
+      push_index(i);
+      return false;
     }
     ++i;
   }
@@ -185,21 +226,18 @@ bool Reader::read(value v, std::array<T, N>& out) {
 }
 
 template <class T>
-bool Reader::read_object(value v, T& out) {
+bool Reader::read_object(value& v, T& out) {
   simdjson::ondemand::object obj;
   if (auto e = v.get_object().get(obj); e) {
     return (e == simdjson::INCORRECT_TYPE && is_null(v)) || fail(e, "an object");
   }
-  for (auto field : obj) {
-    simdjson::ondemand::raw_json_string raw_key;
-    if (auto e = field.key().get(raw_key); e) return fail(e, "an object key");
-    const Key key(raw_key);
-    value fv;
-    if (auto e = field.value().get(fv); e) {
-      push_path(key.text());
-      return fail(e, "a value");
-    }
-    if (!fields(*this, key, fv, out)) {
+  for (auto result : obj) {
+    // The field and its value are used in place, never copied: copying them out of their
+    // simdjson_result costs a store-forwarding stall on every key (seen in perf).
+    if (auto e = result.error(); e) return fail(e, "an object key");
+    simdjson::ondemand::field&& field = std::move(result).value_unsafe();
+    const Key key(field.key());
+    if (!fields(*this, key, field.value(), out)) {
       push_path(key.text());
       return false;
     }
