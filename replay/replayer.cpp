@@ -24,6 +24,14 @@ Replayer::~Replayer() = default;
 
 const store::Recording& Replayer::recording() const { return impl_->recording; }
 
+Result<std::uint64_t> Replayer::frame_count() {
+  store::FrameQuery query;
+  query.recording_id = impl_->recording.id;
+  auto n = impl_->reader->count(query);
+  if (!n.ok()) return make_error(Errc::kLog, n.error().message);
+  return static_cast<std::uint64_t>(*n);
+}
+
 Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path, ReplayOptions options) {
   auto reader = store::LogReader::open(path);
   if (!reader.ok()) {
@@ -122,7 +130,7 @@ Status Replayer::run() {
     if (options_.until_ts_ns && f.ts_ns > *options_.until_ts_ns) break;
     ++stats_.frames;
     stats_.frame_bytes += f.text.size();
-    if (options_.before_frame) options_.before_frame(f.ts_ns, stats_.frame_bytes);
+    if (options_.before_frame) options_.before_frame(f.ts_ns, stats_);
     if (f.conn != conn) {
       if (conn != 0) {
         // The connection ended; the log has no close code. If the next connection identifies

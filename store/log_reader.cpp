@@ -144,6 +144,17 @@ Result<std::unique_ptr<FrameCursor>> LogReader::frames(const FrameQuery& query) 
   return std::unique_ptr<FrameCursor>(new FrameCursor(std::move(impl)));
 }
 
+Result<std::int64_t> LogReader::count(const FrameQuery& query) {
+  auto s = Stmt::prepare(impl_->db.get(),
+                         "SELECT count(*) FROM frames WHERE id >= ?1 AND (?2 IS NULL OR rec = ?2)");
+  if (!s) return std::move(s).error();
+  s->bind(1, query.from_id);
+  if (query.recording_id) s->bind(2, *query.recording_id);
+  const int rc = s->step();
+  if (rc != SQLITE_ROW) return sqlite_error(impl_->db.get(), rc, impl_->path + ": count frames");
+  return s->int64(0);
+}
+
 FrameCursor::FrameCursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FrameCursor::~FrameCursor() = default;
 

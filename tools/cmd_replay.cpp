@@ -1,6 +1,7 @@
 // gwtape replay — a log through the gateway's own handle_op path, into the state cache.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -31,6 +32,24 @@ constexpr std::string_view kReplayUsage =
     "  --skip-bad         report corrupt frames and go on (default: stop at the first)\n"
     "\n"
     "Exit 0; 1 when the replay diverged from the recording; 2 usage; 4 a bad or corrupt log.\n";
+
+// "replaying [########............]  40%  120000/300000 frames  117.3 MB  session 2412.0 s"
+std::string progress_bar(const replay::ReplayStats& so_far, std::uint64_t total, double session_s) {
+  constexpr int kWidth = 24;
+  const double done =
+      total > 0 ? std::min(1.0, static_cast<double>(so_far.frames) / static_cast<double>(total))
+                : 0.0;
+  const int filled = static_cast<int>(done * kWidth);
+  std::string bar = "replaying [";
+  bar.append(static_cast<std::size_t>(filled), '#');
+  bar.append(static_cast<std::size_t>(kWidth - filled), '.');
+  char tail[160];
+  std::snprintf(tail, sizeof tail, "] %3.0f%%  %llu/%llu frames  %.1f MB  session %.1f s\033[K",
+                100.0 * done, static_cast<unsigned long long>(so_far.frames),
+                static_cast<unsigned long long>(total),
+                static_cast<double>(so_far.frame_bytes) / 1e6, session_s);
+  return bar.append(tail);
+}
 
 int run(const Args& args) {
   if (wants_help(kReplayCommand, args)) return kOk;
@@ -80,12 +99,13 @@ int run(const Args& args) {
   }
   if (path.empty()) return usage_error(kReplayCommand, "LOG is required");
 
-  // Pacing and a progress line on a terminal.
+  // Pacing, and a progress bar on a terminal (never into a pipe or a file).
   const bool progress = ::isatty(2) == 1;
+  std::uint64_t total = 0;  // frames of the recording, known once the log is open
   std::int64_t first_ts = 0;
   const auto started = std::chrono::steady_clock::now();
   auto last_progress = started;
-  options.before_frame = [&](std::int64_t ts, std::uint64_t bytes) {
+  options.before_frame = [&](std::int64_t ts, const replay::ReplayStats& so_far) {
     if (first_ts == 0) first_ts = ts;
     if (speed > 0) {
       const auto due =
@@ -93,16 +113,19 @@ int run(const Args& args) {
       std::this_thread::sleep_until(due);
     }
     if (progress &&
-        std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(250)) {
+        std::chrono::steady_clock::now() - last_progress > std::chrono::milliseconds(200)) {
       last_progress = std::chrono::steady_clock::now();
-      std::fprintf(stderr, "\rreplaying: %.1f MB of frames, %.1f s of session",
-                   static_cast<double>(bytes) / 1e6, (ts - first_ts) / 1e9);
+      std::fprintf(stderr, "\r%s", progress_bar(so_far, total, (ts - first_ts) / 1e9).c_str());
     }
   };
   auto replayer = replay::Replayer::open(path, options);
   if (!replayer.ok()) {
     std::fprintf(stderr, "gwtape replay: %s\n", replayer.error().message.c_str());
     return replayer.error().code == replay::Errc::kNotFound ? kUsage : kBadLog;
+  }
+  if (progress) {
+    auto n = (*replayer)->frame_count();
+    if (n.ok()) total = *n;
   }
   (*replayer)->on_problem([](std::int64_t id, const std::string& what) {
     if (id > 0) {

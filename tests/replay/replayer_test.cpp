@@ -1,10 +1,13 @@
 #include "gwtape/replay/replayer.h"
 
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <catch2/catch_test_macros.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "gwtape/fixtures/generator.h"
@@ -25,6 +28,11 @@ std::filesystem::path fresh(const char* name) {
   auto p = dir / name;
   std::filesystem::remove(p);
   return p;
+}
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 std::string message(int i, const char* channel = "41771983423143937") {
@@ -233,4 +241,57 @@ TEST_CASE("gwtape replay --speed paces on the recorded times", "[replay][replaye
   const double paced = timed("10");
   CHECK(paced >= 0.19);
   CHECK(timed("max") < paced);
+  CHECK(timed("realtime") >= 1.99);  // the recorded 2 s, as they happened
+  // Anything else is a usage error (exit 2), with the flag named.
+  for (const char* bad : {"0", "-1", "fast", "2x", ""}) {
+    const std::string cmd = std::string(GWTAPE_BINARY_DIR "/tools/gwtape replay ") + log.string() +
+                            " --speed '" + bad + "' > /dev/null 2>&1";
+    const int status = std::system(cmd.c_str());
+    INFO(bad);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+  }
+}
+
+TEST_CASE("gwtape replay draws a progress bar on a terminal only", "[replay][replayer]") {
+  // 13 frames over 1.2 s, replayed in real time: the bar (redrawn every 200 ms) shows up a few
+  // times, with the recording's frame count as its total.
+  const auto log = fresh("progress.gwtape");
+  {
+    auto writer = store::LogWriter::open(log.string());
+    REQUIRE(writer.ok());
+    auto rec = (*writer)->begin_recording({});
+    REQUIRE(rec.ok());
+    const std::int64_t t0 = 1'700'000'000'000'000'000;
+    REQUIRE((*writer)
+                ->append({*rec, 1, t0, store::Direction::kRecv,
+                          R"({"op":10,"d":{"heartbeat_interval":41250}})"})
+                .ok());
+    for (int i = 1; i < 13; ++i) {
+      REQUIRE(
+          (*writer)
+              ->append({*rec, 1, t0 + i * 100'000'000LL, store::Direction::kRecv, R"({"op":11})"})
+              .ok());
+    }
+    REQUIRE((*writer)->close().ok());
+  }
+  const auto screen_file = log.parent_path() / "progress.txt";
+  const std::string replay =
+      std::string(GWTAPE_BINARY_DIR "/tools/gwtape replay ") + log.string() + " --speed realtime";
+  // `script` gives the program a pseudo-terminal.
+  const std::string cmd =
+      "script -qec '" + replay + "' /dev/null > " + screen_file.string() + " 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string screen = slurp(screen_file);
+  CHECK(screen.find("replaying [") != std::string::npos);
+  CHECK(screen.find("/13 frames") != std::string::npos);
+  CHECK(screen.find('%') != std::string::npos);
+  CHECK(screen.find("\r\033[K") != std::string::npos);  // erased before the result is printed
+  CHECK(screen.find("recording 1: 13 frames") != std::string::npos);
+  // Into a file: no bar.
+  const auto plain_file = log.parent_path() / "plain.txt";
+  REQUIRE(std::system((replay + " > " + plain_file.string() + " 2>&1").c_str()) == 0);
+  const std::string plain = slurp(plain_file);
+  CHECK(plain.find("replaying") == std::string::npos);
+  CHECK(plain.find("recording 1: 13 frames") != std::string::npos);
 }

@@ -33,13 +33,16 @@
 
 namespace gwtape::replay {
 
+struct ReplayStats;
+
 struct ReplayOptions {
   std::optional<std::int64_t> recording_id;  // default: the log's first recording
   std::optional<std::int64_t> until_seq;     // stop after the dispatch with this s
   std::optional<std::int64_t> until_ts_ns;   // stop before the first frame after this time
   bool skip_bad = false;  // report a corrupt frame and go on, instead of stopping
-  // Called with each frame's recorded time before it is fed: pacing (--speed) and progress.
-  std::function<void(std::int64_t ts_ns, std::uint64_t frame_bytes)> before_frame;
+  // Called with each frame's recorded time before it is fed, and the counts so far (this
+  // frame included): pacing (--speed) and progress.
+  std::function<void(std::int64_t ts_ns, const ReplayStats& so_far)> before_frame;
   gateway::state::CacheOptions cache;
 };
 
@@ -79,6 +82,9 @@ class Replayer {
   Status run();
 
   const store::Recording& recording() const;
+  // How many frames run() will read at most (the recording's, both directions), counted from
+  // the log's row table without decompressing; for a progress bar. Errors: kLog.
+  Result<std::uint64_t> frame_count();
   const gateway::state::Cache& cache() const { return cache_; }
   const gateway::Protocol& protocol() const { return protocol_; }
   const std::vector<Divergence>& divergences() const { return divergences_; }

@@ -66,6 +66,9 @@ class LogReader {
   Result<StoredFrame> get(std::int64_t id);
   // Frames in id order. REQUIRES: the reader outlives the cursor.
   Result<std::unique_ptr<FrameCursor>> frames(const FrameQuery& query = {});
+  // How many frames `frames(query)` visits, from the row table alone (nothing is
+  // decompressed; `from_seq` is ignored). For progress displays.
+  Result<std::int64_t> count(const FrameQuery& query = {});
 
   const std::string& path() const;
 
