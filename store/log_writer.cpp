@@ -252,6 +252,8 @@ Status LogWriter::append(Frame frame) {
   if (m.queued_frames > m.stats.queue_high_water) m.stats.queue_high_water = m.queued_frames;
   lock.unlock();
   m.has_work.notify_one();
+  // kFull: the frame is committed (in its own synced transaction) before append returns.
+  if (m.options.durability == Durability::kFull) return flush();
   return {};
 }
 

@@ -9,7 +9,9 @@
 //   kInterval (default)  a commit at least every `commit_interval` (200 ms), each synced to
 //                        disk: a power cut loses at most that much; a process crash after
 //                        `flush()` returned loses nothing.
-//   kFull                every frame in its own synced commit (slow: one fsync per frame).
+//   kFull                every frame in its own synced commit, and `append` returns only
+//                        once its frame is committed: nothing whose append returned is lost,
+//                        by a crash or a power cut (slow: one fsync per frame).
 //   kNoSync              commits every `commit_interval` without fsync: a process crash after
 //                        `flush()` loses nothing, a power cut may lose more (for tests, imports).
 //
