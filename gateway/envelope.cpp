@@ -44,6 +44,32 @@ Errc integer_errc(simdjson::ondemand::value& v, simdjson::error_code e) {
   return errc_of(e);
 }
 
+// Reads d's top-level guild and channel ids (EnvelopeParser::routing_ids says which keys) into
+// ids; false when d is not a well-formed object.
+bool route(EventType type, simdjson::ondemand::value& d, RoutingIds& ids) {
+  simdjson::ondemand::object obj;
+  if (d.get_object().get(obj)) return false;
+  const bool id_is_channel =
+      (type >= EventType::kChannelCreate && type <= EventType::kThreadDelete &&
+       type != EventType::kChannelPinsUpdate);
+  const bool id_is_guild = type == EventType::kGuildCreate || type == EventType::kGuildUpdate ||
+                           type == EventType::kGuildDelete;
+  detail::Reader reader;
+  for (auto result : obj) {
+    if (result.error()) return false;
+    simdjson::ondemand::field&& field = std::move(result).value_unsafe();  // in place
+    const detail::Key key(field.key());
+    simdjson::ondemand::value& v = field.value();
+    Snowflake id;
+    if (key == "guild_id" || (id_is_guild && key == "id")) {
+      if (reader.read(v, id) && id.valid()) ids.guild_id = id;
+    } else if (key == "channel_id" || (id_is_channel && key == "id")) {
+      if (reader.read(v, id) && id.valid()) ids.channel_id = id;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 struct EnvelopeParser::Impl {
@@ -63,6 +89,21 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
 
 Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity,
                                        std::optional<Event>* event) {
+  return parse_impl(text, capacity, event, nullptr);
+}
+
+Result<Envelope> EnvelopeParser::parse_routed(std::string_view text, std::size_t capacity,
+                                              RoutingIds& ids) {
+  ids = RoutingIds{};
+  bool routed = false;
+  auto env = parse_impl(text, capacity, nullptr, &ids, &routed);
+  if (env.ok() && !routed) ids = routing_ids(*env);
+  return env;
+}
+
+Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t capacity,
+                                            std::optional<Event>* event, RoutingIds* ids,
+                                            bool* routed) {
   Envelope env;
   const char* data = text.data();
   if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
@@ -151,8 +192,23 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
             continue;
           }
           event->reset();
-          return parse(text, capacity, nullptr);
+          return parse_impl(text, capacity, nullptr, nullptr);
         }
+      }
+      // The log writer's pass: the routing ids read from d's top-level keys on the way (the
+      // walk that finds d's end anyway), instead of a second parse of d.
+      if (ids != nullptr && have_op && env.op == OpCode::kDispatch && !env.t.empty()) {
+        const char* start = v.raw_json_token().data();
+        const char* end = nullptr;
+        if (*start == '{' && route(event_type(env.t), v, *ids) &&
+            doc.current_location().get(end) == simdjson::SUCCESS) {
+          env.d = detail::trim_json_right(
+              std::string_view(start, static_cast<std::size_t>(end - start)));
+          *routed = true;
+          continue;
+        }
+        *ids = RoutingIds{};
+        return parse_impl(text, capacity, nullptr, nullptr);
       }
       if (auto e = detail::raw_json_of(v, env.d); e) return fail_json(e, "\"d\"");
     }
@@ -171,27 +227,8 @@ RoutingIds EnvelopeParser::routing_ids(const Envelope& env) {
   const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
   simdjson::ondemand::document doc;
   if (impl_->routing_parser.iterate(env.d.data(), env.d.size(), room).get(doc)) return ids;
-  simdjson::ondemand::object obj;
-  if (doc.get_object().get(obj)) return ids;
-  const EventType type = event_type(env.t);
-  const bool id_is_channel =
-      (type >= EventType::kChannelCreate && type <= EventType::kThreadDelete &&
-       type != EventType::kChannelPinsUpdate);
-  const bool id_is_guild = type == EventType::kGuildCreate || type == EventType::kGuildUpdate ||
-                           type == EventType::kGuildDelete;
-  detail::Reader reader;
-  for (auto result : obj) {
-    if (result.error()) break;
-    simdjson::ondemand::field&& field = std::move(result).value_unsafe();  // in place
-    const detail::Key key(field.key());
-    simdjson::ondemand::value& v = field.value();
-    Snowflake id;
-    if (key == "guild_id" || (key == "id" && id_is_guild)) {
-      if (reader.read(v, id) && id.valid()) ids.guild_id = id;
-    } else if (key == "channel_id" || (key == "id" && id_is_channel)) {
-      if (reader.read(v, id) && id.valid()) ids.channel_id = id;
-    }
-  }
+  simdjson::ondemand::value v;
+  if (doc.get_value().get(v) || !route(event_type(env.t), v, ids)) return RoutingIds{};
   return ids;
 }
 

@@ -261,13 +261,13 @@ Status WriterCore::append(Frame&& frame) {
   s.bind(4, frame.ts_ns - rec->second);
   s.bind(10, static_cast<std::int64_t>(frame.text.size()));
   // A frame that is not a gateway payload is still stored, with op, s, t, ids NULL.
-  if (auto env = parser_.parse(frame.text, frame.text.capacity())) {
+  gateway::RoutingIds ids;
+  if (auto env = parser_.parse_routed(frame.text, frame.text.capacity(), ids)) {
     s.bind(5, static_cast<std::int64_t>(env->op));
     if (env->s) s.bind(6, *env->s);
     auto t = code_for_name(env->t);
     if (!t) return std::move(t).error();
     if (*t) s.bind(7, **t);
-    auto ids = parser_.routing_ids(*env);
     auto g = code_for_id(ids.guild_id, true);
     if (!g) return std::move(g).error();
     if (*g) s.bind(8, **g);

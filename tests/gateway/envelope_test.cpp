@@ -71,6 +71,49 @@ TEST_CASE("routing ids come from d", "[gateway][envelope]") {
   CHECK_FALSE(p.routing_ids(*hb).guild_id.has_value());
 }
 
+TEST_CASE("parse_routed reads the same envelope and ids in one pass", "[gateway][envelope]") {
+  // Each frame in Discord's order (one pass) and with d first (two steps), including ids as
+  // numbers, nulls, nested look-alikes that must not count, and a malformed d.
+  const std::vector<std::string> ds = {
+      R"({"id":"5","channel_id":"41771983423143937","guild_id":"197038439483310086"})",
+      R"({"member":{"guild_id":"1"},"channel_id":77,"guild_id":null,"x":[{"channel_id":"2"}]})",
+      R"({"id":"7","guild_id":"8","nested":{"id":"9"}})",
+      R"({})",
+      R"({"guild_id":"not a snowflake","channel_id":"3"})",
+  };
+  for (const char* t : {"MESSAGE_CREATE", "CHANNEL_UPDATE", "GUILD_CREATE", "FUTURE_EVENT"}) {
+    for (const std::string& d : ds) {
+      for (const std::string& text :
+           {R"({"t":")" + std::string(t) + R"(","s":5,"op":0,"d":)" + d + "}",
+            R"({"d":)" + d + R"(,"op":0,"s":5,"t":")" + std::string(t) + R"("})"}) {
+        EnvelopeParser two, one;
+        auto env = two.parse(text);
+        REQUIRE(env.ok());
+        const auto want = two.routing_ids(*env);
+        gwtape::gateway::RoutingIds got;
+        auto routed = one.parse_routed(text, 0, got);
+        INFO(text);
+        REQUIRE(routed.ok());
+        CHECK(routed->d == env->d);
+        CHECK(routed->t == env->t);
+        CHECK(routed->s == env->s);
+        CHECK(got.guild_id == want.guild_id);
+        CHECK(got.channel_id == want.channel_id);
+      }
+    }
+  }
+  EnvelopeParser p;
+  gwtape::gateway::RoutingIds ids;
+  auto env = p.parse_routed(
+      R"({"t":"MESSAGE_CREATE","s":2,"op":0,"d":{"channel_id":"41771983423143937"}})", 0, ids);
+  REQUIRE(env.ok());
+  CHECK(ids.channel_id->value == 41771983423143937ULL);
+  CHECK_FALSE(ids.guild_id.has_value());
+  // Not JSON: the envelope's error, and no ids.
+  CHECK_FALSE(p.parse_routed(R"({"t":"MESSAGE_CREATE","op":0,"d":{"guild_id":"1")", 0, ids).ok());
+  CHECK_FALSE(ids.guild_id.has_value());
+}
+
 namespace {
 Errc parse_error(std::string_view text) {
   EnvelopeParser p;

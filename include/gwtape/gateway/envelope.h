@@ -65,9 +65,16 @@ class EnvelopeParser {
   // channel; for GUILD_CREATE/UPDATE/DELETE d.id is the guild. Absent ids are nullopt. Never
   // fails: a malformed d gives no ids.
   RoutingIds routing_ids(const Envelope& env);
+  // parse() and routing_ids() in one pass over the frame when "op" and "t" come before "d"
+  // (the log writer's form); otherwise the same two steps.
+  Result<Envelope> parse_routed(std::string_view text, std::size_t capacity, RoutingIds& ids);
 
  private:
   struct Impl;
+  // One pass over the frame; with `ids`, routing ids are read while d is walked (and *routed
+  // says whether that happened).
+  Result<Envelope> parse_impl(std::string_view text, std::size_t capacity,
+                              std::optional<Event>* event, RoutingIds* ids, bool* routed = nullptr);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -45,7 +45,7 @@ struct WriterOptions {
   std::size_t queue_bytes = 64 << 20;    // ... or this many queued bytes of text
   int block_frames = 256;                // frames sealed together into one block
   std::size_t block_bytes = 512 << 10;   // or fewer, once they hold this much text
-  int zstd_level = 3;                    // block compression level
+  int zstd_level = 1;                    // block compression level (docs/PERFORMANCE.md)
   std::size_t dict_bytes = 64 << 10;     // trained dictionary size; 0: no dictionary
   std::size_t dict_train_frames = 4096;  // frames sampled before training one
   // For tests: the name of a registered sqlite3_vfs to write through (fault injection).
