@@ -185,7 +185,7 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
       } else {
         std::string& frame = **text;
         if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), frame});
-        actions = protocol_.handle_op(frame, clock_.now_ns(), random_, frame.capacity());
+        protocol_.handle_op(frame, clock_.now_ns(), random_, frame.capacity(), actions);
         if (&frame == &inflated_) inflated_.clear();
       }
     } else {

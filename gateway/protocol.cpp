@@ -114,34 +114,47 @@ void Protocol::on_heartbeat_sent(std::int64_t now_ns) {
 
 Actions Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
                             std::size_t capacity) {
+  Actions out;
+  handle_op(frame, now_ns, random, capacity, out);
+  return out;
+}
+
+void Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
+                         std::size_t capacity, Actions& out) {
+  out.clear();
   std::optional<Event> decoded;
   auto env = envelopes_.parse(frame, capacity, &decoded);
   if (!env.ok()) {
     // The frame was already offered to the tap (recorded); the connection is not trusted.
-    Actions out = one(ProtocolError{env.error()});
+    out.push_back(ProtocolError{env.error()});
     out.push_back(Reconnect{true, options_.resumable_close_code,
                             "unreadable frame from the gateway: " + env.error().message, 0});
-    return out;
+    return;
   }
   switch (env->op) {
     case OpCode::kDispatch:
-      return dispatch(*env, decoded);  // decoded in the envelope's pass when t came first
+      dispatch(*env, decoded, out);  // decoded in the envelope's pass when t came first
+      return;
     case OpCode::kHeartbeat:
-      return one(SendCommand{Command::kHeartbeat});
+      out.push_back(SendCommand{Command::kHeartbeat});
+      return;
     case OpCode::kReconnect:
-      return one(
+      out.push_back(
           Reconnect{true, options_.resumable_close_code, "gateway asked to reconnect (op 7)", 0});
+      return;
     case OpCode::kInvalidSession:
-      return on_invalid_session(*env, random);
+      out = on_invalid_session(*env, random);
+      return;
     case OpCode::kHello:
-      return on_hello(*env, now_ns, random);
+      out = on_hello(*env, now_ns, random);
+      return;
     case OpCode::kHeartbeatAck:
       awaiting_ack_ = false;
       last_ack_ns_ = now_ns;
-      return {};
+      return;
     default:
       // Opcodes a client never receives, or new ones: carried (recorded), not acted on.
-      return {};
+      return;
   }
 }
 
@@ -185,18 +198,19 @@ Actions Protocol::on_invalid_session(const Envelope& env, Random& random) {
 Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
   (void)now_ns;
   std::optional<Event> none;
-  return dispatch(env, none);
+  Actions out;
+  dispatch(env, none, out);
+  return out;
 }
 
-Actions Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded) {
-  Actions out;
+void Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded, Actions& out) {
   std::int64_t s = 0;
   if (env.s) {
     s = *env.s;
     switch (seq_.observe(s)) {
       case Sequence::Order::kDuplicate:
         ++duplicates_;  // replayed by a resume: delivered once already
-        return out;
+        return;
       case Sequence::Order::kGap:
         ++gaps_;
         break;
@@ -220,7 +234,7 @@ Actions Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded) {
       raw.unknown_name.assign(env.t);
       raw.payload.emplace<RawEvent>(RawEvent{std::string(env.d)});
       out.push_back(DeliverEvent{s, std::move(raw)});
-      return out;
+      return;
     }
     decoded.emplace(std::move(*event));
   }
@@ -232,9 +246,7 @@ Actions Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded) {
     phase_ = Phase::kActive;
   }
   // One move of the event, straight into the action.
-  out.reserve(1);
   out.emplace_back(std::in_place_type<DeliverEvent>, s, std::move(*decoded));
-  return out;
 }
 
 Actions Protocol::on_timer(std::int64_t now_ns) {

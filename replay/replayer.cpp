@@ -113,10 +113,10 @@ void Replayer::compare_send(const store::StoredFrame& frame) {
 Status Replayer::run() {
   store::FrameQuery query;
   query.recording_id = impl_->recording.id;
+  query.names = false;  // op and s are all the replay reads of a row
   auto cursor = impl_->reader->frames(query);
   if (!cursor.ok()) return make_error(Errc::kLog, cursor.error().message);
   std::uint32_t conn = 0;
-  std::string text;
   while (!stop_) {
     auto more = (*cursor)->next();
     if (!more.ok()) {
@@ -153,10 +153,9 @@ Status Replayer::run() {
       continue;
     }
     ++stats_.received;
-    text.reserve(f.text.size() + 64);
-    text.assign(f.text);
-    auto actions = protocol_.handle_op(text, f.ts_ns, random_, text.capacity());
-    execute(actions, f.id);
+    // The reader leaves simdjson's padding after the text: parsed where it lies.
+    protocol_.handle_op(f.text, f.ts_ns, random_, f.text.capacity(), actions_);
+    execute(actions_, f.id);
   }
   return {};
 }

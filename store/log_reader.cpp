@@ -18,6 +18,10 @@ constexpr const char* kFrameSelect =
     "LEFT JOIN event_names n ON n.code = f.t "
     "LEFT JOIN guild_ids g ON g.code = f.g "
     "LEFT JOIN channel_ids c ON c.code = f.c ";
+// The same columns without the name and id lookups (FrameQuery::names = false).
+constexpr const char* kFrameSelectNoNames =
+    "SELECT f.id, f.rec, f.cd, r.started_at + f.dts, f.op, f.s, NULL, NULL, NULL, f.size "
+    "FROM frames f JOIN recordings r ON r.id = f.rec ";
 
 void read_meta(const Stmt& s, StoredFrame* f) {
   f->id = s.int64(0);
@@ -28,7 +32,12 @@ void read_meta(const Stmt& s, StoredFrame* f) {
   f->ts_ns = s.int64(3);
   f->op = s.is_null(4) ? std::nullopt : std::optional<int>(static_cast<int>(s.int64(4)));
   f->s = s.is_null(5) ? std::nullopt : std::optional<std::int64_t>(s.int64(5));
-  f->t = s.is_null(6) ? std::nullopt : std::optional<std::string>(s.bytes(6));
+  if (s.is_null(6)) {
+    f->t.reset();
+  } else {
+    if (!f->t) f->t.emplace();
+    f->t->assign(s.bytes(6));  // a cursor's frame keeps its buffer from row to row
+  }
   f->guild_id = s.is_null(7) ? std::nullopt
                              : std::optional<std::uint64_t>(static_cast<std::uint64_t>(s.int64(7)));
   f->channel_id = s.is_null(8)
@@ -53,6 +62,7 @@ struct LogReader::Impl {
       return make_error(Errc::kCorrupt, path + ": frame " + std::to_string(f->id) + ": " +
                                             std::to_string(text->size()) +
                                             " bytes stored, its row says " + std::to_string(size));
+    f->text.reserve(text->size() + kTextPadding);
     f->text.assign(text->data(), text->size());
     return {};
   }
@@ -131,9 +141,10 @@ Result<StoredFrame> LogReader::get(std::int64_t id) {
 }
 
 Result<std::unique_ptr<FrameCursor>> LogReader::frames(const FrameQuery& query) {
-  auto s = Stmt::prepare(impl_->db.get(), std::string(kFrameSelect) +
-                                              "WHERE f.id >= ?1 AND (?2 IS NULL OR f.rec = ?2) "
-                                              "ORDER BY f.id");
+  auto s =
+      Stmt::prepare(impl_->db.get(), std::string(query.names ? kFrameSelect : kFrameSelectNoNames) +
+                                         "WHERE f.id >= ?1 AND (?2 IS NULL OR f.rec = ?2) "
+                                         "ORDER BY f.id");
   if (!s) return std::move(s).error();
   s->bind(1, query.from_id);
   if (query.recording_id) s->bind(2, *query.recording_id);

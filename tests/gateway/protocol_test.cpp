@@ -216,3 +216,29 @@ TEST_CASE("bad frames are reported and reconnect; bad dispatches still deliver r
   CHECK(delivered.event.as<RawEvent>()->d == R"({"id":{"x":1}})");
   CHECK(p.handle_op(R"({"op":42,"d":{"future":true}})", 4 * kMs, random).empty());
 }
+
+TEST_CASE("handle_op into a reused vector gives the same actions, cleared each time",
+          "[gateway][protocol]") {
+  Protocol a, b;
+  FixedRandom ra(0.5), rb(0.5);
+  a.on_connected(0);
+  b.on_connected(0);
+  Actions reused;
+  const std::string frames[] = {kHello,        kReady,      dispatch(2), R"({"op":11})",
+                                R"({"op":1})", dispatch(2), "not json",  R"({"op":7})"};
+  for (const std::string& f : frames) {
+    INFO(f);
+    const Actions fresh = a.handle_op(f, 5 * kMs, ra);
+    b.handle_op(f, 5 * kMs, rb, 0, reused);
+    REQUIRE(reused.size() == fresh.size());  // never the previous frame's actions too
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+      CHECK(reused[i].index() == fresh[i].index());
+      if (const auto* d = std::get_if<DeliverEvent>(&fresh[i])) {
+        CHECK(std::get<DeliverEvent>(reused[i]).seq == d->seq);
+        CHECK(std::get<DeliverEvent>(reused[i]).event.type == d->event.type);
+      }
+    }
+  }
+  CHECK(a.sequence().get() == b.sequence().get());
+  CHECK(a.phase() == b.phase());
+}

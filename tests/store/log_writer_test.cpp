@@ -246,5 +246,60 @@ TEST_CASE("store: read-only connections refuse writes") {
   REQUIRE(r.ok());
 }
 
+TEST_CASE("store: cursors leave padding after the text; names = false skips the lookups") {
+  TempDir dir;
+  const std::string path = dir.file("names.gwtape");
+  auto frames = testing::FrameBuilder(4).session(1, 300);
+  {
+    auto w = LogWriter::open(path);
+    REQUIRE(w.ok());
+    REQUIRE((*w)->begin_recording({}).ok());
+    for (const Frame& f : frames) REQUIRE((*w)->append(f).ok());
+    REQUIRE((*w)->close().ok());
+  }
+  auto r = LogReader::open(path);
+  REQUIRE(r.ok());
+  FrameQuery light;
+  light.names = false;
+  auto full = (*r)->frames();
+  auto bare = (*r)->frames(light);
+  REQUIRE(full.ok());
+  REQUIRE(bare.ok());
+  std::size_t n = 0, named = 0;
+  for (;;) {
+    auto a = (*full)->next();
+    auto b = (*bare)->next();
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    REQUIRE(*a == *b);
+    if (!*a) break;
+    const StoredFrame& x = (*full)->frame();
+    const StoredFrame& y = (*bare)->frame();
+    CHECK(y.id == x.id);
+    CHECK(y.ts_ns == x.ts_ns);
+    CHECK(y.conn == x.conn);
+    CHECK(y.direction == x.direction);
+    CHECK(y.op == x.op);
+    CHECK(y.s == x.s);
+    CHECK(y.text == x.text);
+    CHECK_FALSE(y.t.has_value());
+    CHECK_FALSE(y.guild_id.has_value());
+    CHECK_FALSE(y.channel_id.has_value());
+    named += x.t.has_value();
+    CHECK(x.text.capacity() >= x.text.size() + kTextPadding);
+    CHECK(y.text.capacity() >= y.text.size() + kTextPadding);
+    ++n;
+  }
+  CHECK(n == frames.size());
+  CHECK(named > 200);  // the full cursor does fill the names
+  FrameQuery one;
+  one.recording_id = 1;
+  CHECK(*(*r)->count(one) == static_cast<std::int64_t>(frames.size()));
+  one.from_id = 101;
+  CHECK(*(*r)->count(one) == static_cast<std::int64_t>(frames.size()) - 100);
+  one.recording_id = 2;
+  CHECK(*(*r)->count(one) == 0);
+}
+
 }  // namespace
 }  // namespace gwtape::store

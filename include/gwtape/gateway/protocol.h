@@ -96,6 +96,10 @@ class Protocol {
   // dispatches go through handle_event. `capacity` as in EnvelopeParser::parse.
   Actions handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
                     std::size_t capacity = 0);
+  // The same, into `out`: cleared first, its capacity kept from frame to frame (the receive
+  // loops' form: no allocation for the actions of a dispatch).
+  void handle_op(std::string_view frame, std::int64_t now_ns, Random& random, std::size_t capacity,
+                 Actions& out);
   // handle_event: a dispatch (op 0) whose envelope is already parsed.
   Actions handle_event(const Envelope& env, std::int64_t now_ns);
 
@@ -134,7 +138,7 @@ class Protocol {
   static bool is_fatal_close(std::uint16_t code);
 
  private:
-  Actions dispatch(const Envelope& env, std::optional<Event>& decoded);
+  void dispatch(const Envelope& env, std::optional<Event>& decoded, Actions& out);
   Actions on_hello(const Envelope& env, std::int64_t now_ns, Random& random);
   Actions on_invalid_session(const Envelope& env, Random& random);
   void forget_session();

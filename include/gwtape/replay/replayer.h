@@ -105,6 +105,7 @@ class Replayer {
   ProblemHandler on_problem_;
   std::vector<std::string> produced_;  // sends the protocol asked for, not yet matched
   std::vector<Divergence> divergences_;
+  gateway::Actions actions_;  // reused from frame to frame
   ReplayStats stats_;
   bool stop_ = false;
 };

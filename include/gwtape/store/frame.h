@@ -9,6 +9,7 @@
 // Thread-safety: plain values. Lifetimes: none; every member is owned.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,10 @@ struct Frame {
   std::string text;  // the frame, byte for byte
 };
 
+// A frame read by LogReader has at least this many bytes of spare capacity after its text
+// (`text.capacity() >= text.size() + kTextPadding`), so that simdjson can parse it in place.
+inline constexpr std::size_t kTextPadding = 64;
+
 struct StoredFrame {
   std::int64_t id = 0;  // 1, 2, 3, ... in arrival order at the writer, dense
   std::int64_t recording_id = 0;
@@ -45,7 +50,7 @@ struct StoredFrame {
   std::optional<std::string> t;   // dispatch event name
   std::optional<std::uint64_t> guild_id;
   std::optional<std::uint64_t> channel_id;
-  std::string text;
+  std::string text;  // with kTextPadding bytes of spare capacity
 };
 
 // What the recorder knows about a run when it starts. Times are ns since the Unix epoch.

@@ -29,6 +29,9 @@ struct FrameQuery {
   std::int64_t from_id = 1;                  // the first id to visit
   // Start at the first dispatch of the recording whose sequence is >= this (after from_id).
   std::optional<std::int64_t> from_seq;
+  // False: leave StoredFrame::t, guild_id and channel_id empty, saving three lookups a frame
+  // (the replayer needs only op and s).
+  bool names = true;
 };
 
 class FrameCursor {

@@ -1,0 +1,333 @@
+// replay_bench — replay throughput over a generated log, beside its ceiling and a peer, in one
+// run (docs/PERFORMANCE.md, section "Replay"):
+//   read      the log's frames read and decompressed (LogReader cursor), nothing else;
+//   parse     simdjson DOM parse-only of the same frames, in memory (the ceiling);
+//   replay    gwtape::replay::Replayer::run: read + decompress + envelope + typed decode +
+//             handle_op + the state cache;
+//   nlohmann  the same reader, each received frame parsed with nlohmann::json and converted into
+//             the same typed events (bench/nlohmann_decode.h), applied to the same cache: what
+//             D++ users have. Its cache digest must equal the replay's, or the run fails.
+// Every row runs in a process of its own (this binary again, with --row), so the peak RSS and
+// the CPU time it reports are that row's alone. Rows run round-robin, the best round is kept.
+//
+// usage: replay_bench [--frames N] [--rounds N] [--dir DIR] [--log FILE] [--keep]
+//   --log FILE  replay an existing log (first recording) instead of generating one
+#include <simdjson.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gwtape/fixtures/generator.h"
+#include "gwtape/gateway/state/cache.h"
+#include "gwtape/replay/replayer.h"
+#include "gwtape/store/log_reader.h"
+#include "gwtape/store/log_writer.h"
+#include "nlohmann_decode.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace store = gwtape::store;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "replay_bench: %s\n", what.c_str());
+  return 1;
+}
+
+// What one row measured, as the child prints it on one line.
+struct Measure {
+  std::uint64_t frames = 0;  // frames the row went through (both directions)
+  std::uint64_t bytes = 0;   // their text
+  double seconds = 0;
+  std::string digest = "-";
+  std::uint64_t cache_entities = 0;
+  long peak_rss_kb = 0;  // VmHWM of the row's own process
+};
+
+// The process's peak resident set (VmHWM), in KiB. Not getrusage's ru_maxrss: that survives
+// exec and would report the parent's peak.
+long peak_rss_kb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  long kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+  }
+  std::fclose(f);
+  return kb;
+}
+
+// ---- the rows (child side) ----------------------------------------------------------------
+
+// Calls fn with every frame of the log's first recording; returns what went wrong, or "".
+template <class Fn>
+std::string for_each_frame(const std::string& log, Fn&& fn) {
+  auto reader = store::LogReader::open(log);
+  if (!reader.ok()) return reader.error().message;
+  auto recordings = (*reader)->recordings();
+  if (!recordings.ok() || recordings->empty()) return log + ": no recording";
+  store::FrameQuery query;
+  query.recording_id = recordings->front().id;
+  query.names = false;  // as the replayer reads
+  auto cursor = (*reader)->frames(query);
+  if (!cursor.ok()) return cursor.error().message;
+  for (;;) {
+    auto more = (*cursor)->next();
+    if (!more.ok()) return more.error().message;
+    if (!*more) return "";
+    fn((*cursor)->frame());
+  }
+}
+
+std::uint64_t entities(const gwtape::gateway::state::Cache& cache) {
+  const auto c = cache.counts();
+  return c.guilds + c.channels + c.threads + c.private_channels + c.roles + c.members +
+         c.presences + c.voice_states + c.emojis + c.stickers + c.messages;
+}
+
+// Runs one row into m; returns what went wrong, or "".
+std::string run_row(const std::string& row, const std::string& log, Measure& m) {
+  const auto start = Clock::now();
+  std::string problem;
+  if (row == "read") {
+    problem = for_each_frame(log, [&](const store::StoredFrame& f) {
+      ++m.frames;
+      m.bytes += f.text.size();
+    });
+    m.seconds = seconds_since(start);
+  } else if (row == "parse") {
+    // Frames are gathered in batches with simdjson's padding; only the parses are timed.
+    simdjson::dom::parser parser;
+    std::vector<std::string> batch;
+    double parse_s = 0;
+    std::uint64_t parsed = 0;
+    auto parse_batch = [&] {
+      const auto t0 = Clock::now();
+      for (const std::string& t : batch) {
+        simdjson::dom::element root;
+        parsed += parser.parse(t.data(), t.size(), false).get(root) == simdjson::SUCCESS;
+      }
+      parse_s += seconds_since(t0);
+      batch.clear();
+    };
+    problem = for_each_frame(log, [&](const store::StoredFrame& f) {
+      ++m.frames;
+      m.bytes += f.text.size();
+      std::string& t = batch.emplace_back();
+      t.reserve(f.text.size() + simdjson::SIMDJSON_PADDING);
+      t.assign(f.text);
+      if (batch.size() == 10'000) parse_batch();
+    });
+    parse_batch();
+    if (problem.empty() && parsed != m.frames) problem = "simdjson refused a frame of the log";
+    m.seconds = parse_s;
+  } else if (row == "replay") {
+    auto replayer = gwtape::replay::Replayer::open(log);
+    if (!replayer.ok()) return replayer.error().message;
+    if (auto run = (*replayer)->run(); !run.ok()) return run.error().message;
+    m.seconds = seconds_since(start);
+    m.frames = (*replayer)->stats().frames;
+    m.bytes = (*replayer)->stats().frame_bytes;
+    m.digest = (*replayer)->cache().digest_hex();
+    m.cache_entities = entities((*replayer)->cache());
+  } else if (row == "nlohmann") {
+    gwtape::gateway::state::Cache cache;
+    gwtape::gateway::Event event;
+    problem = for_each_frame(log, [&](const store::StoredFrame& f) {
+      ++m.frames;
+      m.bytes += f.text.size();
+      if (f.direction != store::Direction::kRecv) return;
+      if (gwtape::bench::decode_frame_nlohmann(f.text, event)) cache.apply(std::move(event));
+    });
+    m.seconds = seconds_since(start);
+    m.digest = cache.digest_hex();
+    m.cache_entities = entities(cache);
+  } else {
+    return "unknown row " + row;
+  }
+  return problem;
+}
+
+// ---- the parent ---------------------------------------------------------------------------
+
+struct RowResult {
+  Measure best;
+  double best_cpu = 0;   // CPU seconds (user + system) of the best round's process
+  long peak_rss_kb = 0;  // the largest over rounds
+  bool ok = true;
+};
+
+// Runs `self --row ROW --log LOG` and reads its one-line result.
+bool spawn_row(const char* self, const std::string& row, const std::string& log, Measure& m,
+               double& cpu, long& rss_kb) {
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execl(self, self, "--row", row.c_str(), "--log", log.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return false;
+  }
+  char digest[80] = {};
+  unsigned long long frames = 0, bytes = 0, ents = 0;
+  if (std::sscanf(out.c_str(), "%llu %llu %lf %79s %llu %ld", &frames, &bytes, &m.seconds, digest,
+                  &ents, &rss_kb) != 6) {
+    return false;
+  }
+  m.frames = frames;
+  m.bytes = bytes;
+  m.digest = digest;
+  m.cache_entities = ents;
+  cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  return true;
+}
+
+// Writes `n` generated frames (default generator options) as one recording; returns what went
+// wrong, or "".
+std::string write_log(const std::string& path, std::size_t n) {
+  auto gen = gwtape::fixtures::Generator::create({});
+  if (!gen.ok()) return gen.error().message;
+  auto w = store::LogWriter::open(path);
+  if (!w.ok()) return w.error().message;
+  gwtape::fixtures::GeneratedFrame g;
+  gen->next(g);
+  store::RecordingInfo info;
+  info.started_at_ns = g.ts_ns;
+  auto rec = (*w)->begin_recording(info);
+  if (!rec.ok()) return rec.error().message;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0) gen->next(g);
+    const auto dir = g.direction == gwtape::fixtures::Direction::kSend ? store::Direction::kSend
+                                                                       : store::Direction::kRecv;
+    if (auto st = (*w)->append(store::Frame{*rec, 1, g.ts_ns, dir, std::move(g.text)}); !st.ok()) {
+      return st.error().message;
+    }
+  }
+  if (auto st = (*w)->close(); !st.ok()) return st.error().message;
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t n = 1'000'000;
+  int rounds = 3;
+  std::string dir = std::filesystem::temp_directory_path().string(), log, row;
+  bool keep = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--keep") {
+      keep = true;
+      continue;
+    }
+    if (i + 1 >= argc) return fail("missing value for " + a);
+    const std::string v = argv[++i];
+    if (a == "--frames") {
+      n = std::strtoull(v.c_str(), nullptr, 10);
+    } else if (a == "--rounds") {
+      rounds = std::atoi(v.c_str());
+    } else if (a == "--dir") {
+      dir = v;
+    } else if (a == "--log") {
+      log = v;
+    } else if (a == "--row") {
+      row = v;
+    } else {
+      return fail("unknown option " + a + " (see the comment at the top of replay_bench.cpp)");
+    }
+  }
+  if (!row.empty()) {  // child: one row, one line on stdout
+    Measure m;
+    if (auto problem = run_row(row, log, m); !problem.empty()) return fail(row + ": " + problem);
+    std::printf("%llu %llu %.9f %s %llu %ld\n", static_cast<unsigned long long>(m.frames),
+                static_cast<unsigned long long>(m.bytes), m.seconds, m.digest.c_str(),
+                static_cast<unsigned long long>(m.cache_entities), peak_rss_kb());
+    return 0;
+  }
+
+  const bool generated = log.empty();
+  if (generated) {
+    log = dir + "/replay_bench-" + std::to_string(::getpid()) + ".gwtape";
+    std::fprintf(stderr, "replay_bench: writing %zu generated frames to %s\n", n, log.c_str());
+    if (auto problem = write_log(log, n); !problem.empty()) return fail(problem);
+  }
+  const char* names[] = {"read", "parse", "replay", "nlohmann"};
+  std::map<std::string, RowResult> results;
+  for (int r = 0; r < rounds; ++r) {
+    for (const char* name : names) {
+      Measure m;
+      double cpu = 0;
+      long rss = 0;
+      RowResult& res = results[name];
+      if (!spawn_row(argv[0], name, log, m, cpu, rss)) return fail(std::string(name) + " failed");
+      if (res.best.seconds == 0 || m.seconds < res.best.seconds) {
+        res.best = m;
+        res.best_cpu = cpu;
+      }
+      res.peak_rss_kb = std::max(res.peak_rss_kb, rss);
+    }
+  }
+  const RowResult& parse = results["parse"];
+  const RowResult& replay = results["replay"];
+  const RowResult& peer = results["nlohmann"];
+  const double mb = static_cast<double>(replay.best.bytes) / 1e6;
+  const auto file_bytes = std::filesystem::file_size(log);
+  std::printf("Replay of %llu frames (%.1f MB of frame text, log file %.1f MB), best of %d\n\n",
+              static_cast<unsigned long long>(replay.best.frames), mb,
+              static_cast<double>(file_bytes) / 1e6, rounds);
+  std::printf(
+      "| row | frames/s | MB/s | vs parse-only | CPU s of the process | peak RSS |\n"
+      "|---|---:|---:|---:|---:|---:|\n");
+  const std::pair<const char*, const char*> labels[] = {
+      {"read", "read + decompress only (LogReader cursor)"},
+      {"parse", "simdjson DOM parse only, in memory (ceiling)"},
+      {"replay", "gwtape replay: read + decompress + decode + handle_op + cache"},
+      {"nlohmann", "nlohmann::json: read + decompress + parse + convert + cache"}};
+  for (const auto& [name, label] : labels) {
+    const RowResult& res = results[name];
+    std::printf("| %s | %.0f | %.0f | %.0f%% | %.2f | %.1f MB |\n", label,
+                static_cast<double>(res.best.frames) / res.best.seconds,
+                static_cast<double>(res.best.bytes) / 1e6 / res.best.seconds,
+                100.0 * parse.best.seconds / res.best.seconds, res.best_cpu,
+                static_cast<double>(res.peak_rss_kb) / 1024.0);
+  }
+  const bool same = replay.best.digest == peer.best.digest;
+  std::printf("\ngwtape replay vs nlohmann::json: %.1fx the frames/s\n",
+              peer.best.seconds / replay.best.seconds);
+  std::printf("cache after replay: %llu entities, digest %s\n",
+              static_cast<unsigned long long>(replay.best.cache_entities),
+              replay.best.digest.c_str());
+  std::printf("nlohmann path's cache: %s\n",
+              same ? "the same digest" : ("DIFFERENT digest " + peer.best.digest).c_str());
+  if (generated && !keep) {
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(log + s);
+  }
+  return same ? 0 : 1;
+}
