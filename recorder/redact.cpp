@@ -3,51 +3,11 @@
 #include <algorithm>
 
 #include "gwtape/gateway/envelope.h"
+#include "gwtape/gateway/json.h"
 #include "gwtape/gateway/json_path.h"
 
 namespace gwtape::recorder {
 namespace {
-
-// The token as a JSON string body: escaped exactly as gateway's JSON writer escapes it.
-std::string json_escaped(std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out;
-}
 
 int replace_all(std::string& text, const std::string& needle, std::string_view with) {
   if (needle.empty()) return 0;
@@ -63,7 +23,9 @@ int replace_all(std::string& text, const std::string& needle, std::string_view w
 }  // namespace
 
 TokenMask::TokenMask(std::string token) : token_(std::move(token)) {
-  std::string escaped = json_escaped(token_);
+  // The token as a payload spells it inside a JSON string (gwtape's one escaping rule).
+  std::string escaped;
+  gateway::append_json_escaped(escaped, token_);
   if (escaped != token_) escaped_ = std::move(escaped);
 }
 

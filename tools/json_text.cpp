@@ -2,9 +2,12 @@
 #include "json_text.h"
 
 #include <simdjson.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+
+#include "gwtape/gateway/json.h"
 
 namespace gwtape::tools {
 namespace {
@@ -33,44 +36,6 @@ std::size_t utf8_length(std::string_view s) {
   return 0;
 }
 
-void append_escaped(std::string& out, char c) {
-  static const char* hex = "0123456789abcdef";
-  switch (c) {
-    case '"':
-      out += "\\\"";
-      return;
-    case '\\':
-      out += "\\\\";
-      return;
-    case '\n':
-      out += "\\n";
-      return;
-    case '\r':
-      out += "\\r";
-      return;
-    case '\t':
-      out += "\\t";
-      return;
-    case '\b':
-      out += "\\b";
-      return;
-    case '\f':
-      out += "\\f";
-      return;
-    default:
-      break;
-  }
-  if (static_cast<unsigned char>(c) < 0x20) {
-    out += "\\u00";
-    out += hex[(c >> 4) & 15];
-    out += hex[c & 15];
-  } else {
-    out += c;
-  }
-}
-
-bool needs_escape(char c) { return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20; }
-
 }  // namespace
 
 bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text); }
@@ -78,14 +43,7 @@ bool is_valid_utf8(std::string_view text) { return simdjson::validate_utf8(text)
 void append_json_string(std::string& out, std::string_view text) {
   out.reserve(out.size() + text.size() + 2);
   out += '"';
-  std::size_t run = 0;  // bytes copied in one go between escapes
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!needs_escape(text[i])) continue;
-    out.append(text.substr(run, i - run));
-    append_escaped(out, text[i]);
-    run = i + 1;
-  }
-  out.append(text.substr(run));
+  gateway::append_json_escaped(out, text);
   out += '"';
 }
 
@@ -98,7 +56,7 @@ void append_json_string_lossy(std::string& out, std::string_view text) {
       out += "\xEF\xBF\xBD";  // U+FFFD
       ++i;
     } else if (n == 1) {
-      append_escaped(out, text[i++]);
+      gateway::append_json_escaped(out, text.substr(i++, 1));
     } else {
       out.append(text.substr(i, n));
       i += n;

@@ -5,6 +5,7 @@
 
 #include <catch2/catch_test_macros.hpp>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace dom = simdjson::dom;
@@ -106,4 +107,50 @@ TEST_CASE("to_json escapes every string and always writes valid JSON", "[gateway
   REQUIRE(again->as<MessageCreateEvent>() != nullptr);
   CHECK(again->as<MessageCreateEvent>()->content == content);
   CHECK(to_json(*again) == json);
+}
+
+TEST_CASE("append_json_escaped: gwtape's one escaping rule, byte by byte", "[gateway][json]") {
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    std::string out = "<";
+    gwtape::gateway::append_json_escaped(out, std::string(1, c) + "ab" + c);
+    std::string one;
+    switch (c) {
+      case '"':
+        one = "\\\"";
+        break;
+      case '\\':
+        one = "\\\\";
+        break;
+      case '\b':
+        one = "\\b";
+        break;
+      case '\f':
+        one = "\\f";
+        break;
+      case '\n':
+        one = "\\n";
+        break;
+      case '\r':
+        one = "\\r";
+        break;
+      case '\t':
+        one = "\\t";
+        break;
+      default: {
+        if (b < 0x20) {
+          char hex[8];
+          std::snprintf(hex, sizeof hex, "\\u%04x", b);
+          one = hex;
+        } else {
+          one = std::string(1, c);  // UTF-8 and DEL pass through
+        }
+      }
+    }
+    INFO(b);
+    CHECK(out == "<" + one + "ab" + one);  // appended, at both ends of a run
+  }
+  std::string empty;
+  gwtape::gateway::append_json_escaped(empty, "");
+  CHECK(empty.empty());
 }

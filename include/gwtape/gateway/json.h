@@ -43,11 +43,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/model.h"
 
 namespace gwtape::gateway {
+
+// Appends `text` as the inside of a JSON string (without the quotes): `"` and `\` escaped, the
+// control bytes below 0x20 as \b \f \n \r \t or \u00XX, every other byte as it is (UTF-8
+// passes through). gwtape's one escaping rule: outgoing payloads, canonical JSON, the
+// recorder's search for the token as a payload spells it, and the tools' output all use it.
+void append_json_escaped(std::string& out, std::string_view text);
 
 // The event's payload (its `d`) as canonical JSON; the event's name is not included.
 std::string to_json(const Event& event);
