@@ -55,10 +55,16 @@ int run(const Args& args) {
   std::uint64_t frames = 20000;
   fixtures::GeneratorOptions gen_options;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view flag = args[i];
-    if (i + 1 >= args.size())
+    std::string_view flag = args[i];
+    std::string value;
+    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+      value = flag.substr(eq + 1);  // --flag=VALUE
+      flag = flag.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];  // --flag VALUE
+    } else {
       return usage_error(kDemoCommand, "missing value for " + std::string(flag));
-    const std::string value(args[++i]);
+    }
     if (flag == "--out") {
       out = value;
       continue;

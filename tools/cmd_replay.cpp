@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "gwtape/replay/replayer.h"
+#include "tool_args.h"
 
 namespace gwtape::tools {
 namespace {
@@ -53,51 +54,43 @@ std::string progress_bar(const replay::ReplayStats& so_far, std::uint64_t total,
 
 int run(const Args& args) {
   if (wants_help(kReplayCommand, args)) return kOk;
-  std::string path, dump;
-  bool summary = false;
-  double speed = 0;  // 0: max
+  int code = kOk;
+  const auto flags = parse_flags(kReplayCommand, args,
+                                 {{"--recording", true, false},
+                                  {"--until-seq", true, false},
+                                  {"--summary", false, false},
+                                  {"--dump-state", true, false},
+                                  {"--speed", true, false},
+                                  {"--skip-bad", false, false}},
+                                 code);
+  if (!flags) return code;
+  if (flags->positional.empty()) return usage_error(kReplayCommand, "LOG is required");
+  if (flags->positional.size() > 1) return usage_error(kReplayCommand, "one LOG only");
+  const std::string path(flags->positional[0]);
+  const std::string dump(flags->get("--dump-state"));
+  const bool summary = flags->has("--summary");
   replay::ReplayOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view a = args[i];
-    auto value = [&]() -> std::optional<std::string> {
-      if (i + 1 >= args.size()) return std::nullopt;
-      return std::string(args[++i]);
-    };
-    if (a == "--summary") {
-      summary = true;
-    } else if (a == "--skip-bad") {
-      options.skip_bad = true;
-    } else if (a == "--recording" || a == "--until-seq") {
-      auto v = value();
-      auto n = v ? parse_uint(*v) : std::nullopt;
-      if (!n) return usage_error(kReplayCommand, std::string(a) + " takes a whole number");
-      (a == "--recording" ? options.recording_id : options.until_seq) =
-          static_cast<std::int64_t>(*n);
-    } else if (a == "--dump-state") {
-      auto v = value();
-      if (!v) return usage_error(kReplayCommand, "--dump-state takes a file name");
-      dump = *v;
-    } else if (a == "--speed") {
-      auto v = value();
-      if (!v) return usage_error(kReplayCommand, "--speed takes realtime, a factor or max");
-      if (*v == "realtime") {
-        speed = 1;
-      } else if (*v != "max") {
-        char* end = nullptr;
-        speed = std::strtod(v->c_str(), &end);
-        if (end == v->c_str() || *end != '\0' || speed <= 0) {
-          return usage_error(kReplayCommand, "--speed takes realtime, a positive factor or max");
-        }
-      }
-    } else if (!a.empty() && a[0] == '-') {
-      return usage_error(kReplayCommand, "unknown flag " + std::string(a));
-    } else if (path.empty()) {
-      path = a;
-    } else {
-      return usage_error(kReplayCommand, "one LOG only");
+  options.skip_bad = flags->has("--skip-bad");
+  for (const char* flag : {"--recording", "--until-seq"}) {
+    if (!flags->has(flag)) continue;
+    const auto n = parse_uint(std::string(flags->get(flag)));
+    if (!n) return usage_error(kReplayCommand, std::string(flag) + " takes a whole number");
+    (std::string_view(flag) == "--recording" ? options.recording_id : options.until_seq) =
+        static_cast<std::int64_t>(*n);
+  }
+  if (flags->has("--dump-state") && dump.empty()) {
+    return usage_error(kReplayCommand, "--dump-state takes a file name");
+  }
+  double speed = 0;  // 0: max
+  if (const std::string v(flags->get("--speed", "max")); v == "realtime") {
+    speed = 1;
+  } else if (v != "max") {
+    char* end = nullptr;
+    speed = std::strtod(v.c_str(), &end);
+    if (end == v.c_str() || *end != '\0' || speed <= 0) {
+      return usage_error(kReplayCommand, "--speed takes realtime, a positive factor or max");
     }
   }
-  if (path.empty()) return usage_error(kReplayCommand, "LOG is required");
 
   // Pacing, and a progress bar on a terminal (never into a pipe or a file).
   const bool progress = ::isatty(2) == 1;

@@ -52,9 +52,16 @@ ArgResult parse_record_args(const Args& args) {
   a.api_base = std::string(gateway::kDefaultApiBase);
   bool have_shard = false, have_shards = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string_view flag = args[i];
-    if (i + 1 >= args.size()) return bad("missing value for " + std::string(flag));
-    const std::string value(args[++i]);
+    std::string_view flag = args[i];
+    std::string value;
+    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+      value = flag.substr(eq + 1);  // --flag=VALUE
+      flag = flag.substr(0, eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];  // --flag VALUE
+    } else {
+      return bad("missing value for " + std::string(flag));
+    }
     if (flag == "--out") {
       a.out = value;
     } else if (flag == "--gateway") {

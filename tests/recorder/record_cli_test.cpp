@@ -340,10 +340,11 @@ TEST_CASE("record: a status line on a terminal, none when stdout is not one", "[
   CHECK(screen.find("frames ") != std::string::npos);
   CHECK(screen.find('\r') != std::string::npos);  // refreshed in place
   CHECK(screen.find(kToken) == std::string::npos);
-  // Not a terminal: no status line.
-  Child child({"record", "--out", (dir / "pipe.gwtape").string(), "--gateway", srv->url(),
-               "--duration", "1.5"},
+  // Not a terminal: no status line. (Flags written as --flag=VALUE this time.)
+  Child child({"record", "--out=" + (dir / "pipe.gwtape").string(), "--gateway=" + srv->url(),
+               "--duration=1.5"},
               kToken, dir);
   REQUIRE(child.wait() == 0);
   CHECK(child.out().find("events ") == std::string::npos);
+  CHECK(std::filesystem::file_size(dir / "pipe.gwtape") > 0);
 }
