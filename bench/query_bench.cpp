@@ -18,23 +18,18 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/store/log_writer.h"
 #include "gwtape/store/sql_functions.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using gwtape::bench::Clock;
+using gwtape::bench::seconds_since;
 namespace store = gwtape::store;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-int fail(const std::string& what) {
-  std::fprintf(stderr, "query_bench: %s\n", what.c_str());
-  return 1;
-}
+int fail(const std::string& what) { return gwtape::bench::fail("query_bench", what); }
 
 // Runs `sql` with ?1 bound to `param` (when not 0); returns the first column of the last row
 // as text, and the time taken; "<error ...>" on failure.

@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/gateway/state/cache.h"
 #include "gwtape/replay/replayer.h"
@@ -34,17 +35,11 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using gwtape::bench::Clock;
+using gwtape::bench::seconds_since;
 namespace store = gwtape::store;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-int fail(const std::string& what) {
-  std::fprintf(stderr, "replay_bench: %s\n", what.c_str());
-  return 1;
-}
+int fail(const std::string& what) { return gwtape::bench::fail("replay_bench", what); }
 
 // What one row measured, as the child prints it on one line.
 struct Measure {

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/log_writer.h"
@@ -28,12 +29,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using gwtape::bench::Clock;
+using gwtape::bench::seconds_since;
 namespace store = gwtape::store;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 struct Frames {
   std::vector<store::Direction> direction;
@@ -42,10 +40,7 @@ struct Frames {
   std::uint64_t bytes = 0;
 };
 
-int fail(const std::string& what) {
-  std::fprintf(stderr, "store_bench: %s\n", what.c_str());
-  return 1;
-}
+int fail(const std::string& what) { return gwtape::bench::fail("store_bench", what); }
 
 // The ceiling: the same frames as uncompressed rows, one prepared insert each, transactions
 // of 200 ms worth of frames at most, WAL and synchronous=FULL like the writer's default.

@@ -20,6 +20,7 @@
 #include "gwtape/replay/replayer.h"
 #include "gwtape/store/log_writer.h"
 #include "gwtape/store/verify.h"
+#include "tool_args.h"
 
 namespace gwtape::tools {
 namespace {
@@ -55,16 +56,10 @@ int run(const Args& args) {
   std::uint64_t frames = 20000;
   fixtures::GeneratorOptions gen_options;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view flag = args[i];
+    std::string_view flag;
     std::string value;
-    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string_view::npos) {
-      value = flag.substr(eq + 1);  // --flag=VALUE
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];  // --flag VALUE
-    } else {
+    if (!take_flag(args, i, flag, value))
       return usage_error(kDemoCommand, "missing value for " + std::string(flag));
-    }
     if (flag == "--out") {
       out = value;
       continue;

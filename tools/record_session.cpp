@@ -14,6 +14,7 @@
 #include "gwtape/gateway/state/cache.h"
 #include "gwtape/recorder/recorder.h"
 #include "gwtape/store/log_writer.h"
+#include "tool_args.h"
 
 namespace gwtape::tools {
 namespace {
@@ -52,16 +53,9 @@ ArgResult parse_record_args(const Args& args) {
   a.api_base = std::string(gateway::kDefaultApiBase);
   bool have_shard = false, have_shards = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view flag = args[i];
+    std::string_view flag;
     std::string value;
-    if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string_view::npos) {
-      value = flag.substr(eq + 1);  // --flag=VALUE
-      flag = flag.substr(0, eq);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];  // --flag VALUE
-    } else {
-      return bad("missing value for " + std::string(flag));
-    }
+    if (!take_flag(args, i, flag, value)) return bad("missing value for " + std::string(flag));
     if (flag == "--out") {
       a.out = value;
     } else if (flag == "--gateway") {

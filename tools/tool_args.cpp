@@ -20,6 +20,18 @@ std::string_view ParsedFlags::get(std::string_view flag, std::string_view fallba
   return it == values.end() || it->second.empty() ? fallback : it->second.back();
 }
 
+bool take_flag(const Args& args, std::size_t& i, std::string_view& flag, std::string& value) {
+  flag = args[i];
+  if (const auto eq = flag.find('='); flag.rfind("--", 0) == 0 && eq != std::string_view::npos) {
+    value = flag.substr(eq + 1);
+    flag = flag.substr(0, eq);
+    return true;
+  }
+  if (i + 1 >= args.size()) return false;
+  value = args[++i];
+  return true;
+}
+
 std::optional<ParsedFlags> parse_flags(const Command& command, const Args& args,
                                        const std::vector<FlagSpec>& specs, int& exit_code) {
   ParsedFlags out;

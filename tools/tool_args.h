@@ -41,6 +41,11 @@ struct ParsedFlags {
 std::optional<ParsedFlags> parse_flags(const Command& command, const Args& args,
                                        const std::vector<FlagSpec>& specs, int& exit_code);
 
+// For commands that read their flags in a loop (record, demo): reads the flag at args[i] and
+// its value, from `--flag=VALUE` or from the next argument (then i moves past it). False when
+// the value is missing.
+bool take_flag(const Args& args, std::size_t& i, std::string_view& flag, std::string& value);
+
 // Prints "gwtape <command>: <message>" to stderr and returns the exit code for a store error:
 // kBadLog for a log that is missing, unreadable, not a log, of another version or corrupt;
 // kUsage for kInvalidArgument; kFailure for the rest (disk full, internal errors).
