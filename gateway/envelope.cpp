@@ -89,20 +89,30 @@ Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capaci
 
 Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity,
                                        std::optional<Event>* event) {
-  return parse_impl(text, capacity, event, nullptr);
+  if (event == nullptr) return parse_impl(text, capacity, nullptr, nullptr, nullptr);
+  bool decoded = false;
+  auto env = parse_impl(text, capacity, &event->emplace(), &decoded, nullptr);
+  if (!decoded) event->reset();
+  return env;
+}
+
+Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity, Event& event,
+                                       bool& decoded) {
+  decoded = false;
+  return parse_impl(text, capacity, &event, &decoded, nullptr);
 }
 
 Result<Envelope> EnvelopeParser::parse_routed(std::string_view text, std::size_t capacity,
                                               RoutingIds& ids) {
   ids = RoutingIds{};
   bool routed = false;
-  auto env = parse_impl(text, capacity, nullptr, &ids, &routed);
+  auto env = parse_impl(text, capacity, nullptr, nullptr, &ids, &routed);
   if (env.ok() && !routed) ids = routing_ids(*env);
   return env;
 }
 
 Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t capacity,
-                                            std::optional<Event>* event, RoutingIds* ids,
+                                            Event* event, bool* decoded, RoutingIds* ids,
                                             bool* routed) {
   Envelope env;
   const char* data = text.data();
@@ -181,18 +191,18 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
       if (event != nullptr && have_op && env.op == OpCode::kDispatch && !env.t.empty()) {
         if (const EventType type = event_type(env.t); is_typed(type)) {
           const char* start = v.raw_json_token().data();
-          Event& decoded = event->emplace();  // decoded in place: no moves of the event
-          decoded.type = type;
+          event->type = type;  // decoded where the caller keeps it: no moves of the event
+          event->unknown_name.clear();
           detail::Reader reader;
           const char* end = nullptr;
-          if (detail::decode_payload(type, reader, v, decoded.payload) &&
+          if (detail::decode_payload(type, reader, v, event->payload) &&
               doc.current_location().get(end) == simdjson::SUCCESS) {
             env.d = detail::trim_json_right(
                 std::string_view(start, static_cast<std::size_t>(end - start)));
+            *decoded = true;
             continue;
           }
-          event->reset();
-          return parse_impl(text, capacity, nullptr, nullptr);
+          return parse_impl(text, capacity, nullptr, nullptr, nullptr);
         }
       }
       // The log writer's pass: the routing ids read from d's top-level keys on the way (the
@@ -208,7 +218,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
           continue;
         }
         *ids = RoutingIds{};
-        return parse_impl(text, capacity, nullptr, nullptr);
+        return parse_impl(text, capacity, nullptr, nullptr, nullptr);
       }
       if (auto e = detail::raw_json_of(v, env.d); e) return fail_json(e, "\"d\"");
     }

@@ -122,8 +122,12 @@ Actions Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random&
 void Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
                          std::size_t capacity, Actions& out) {
   out.clear();
-  std::optional<Event> decoded;
-  auto env = envelopes_.parse(frame, capacity, &decoded);
+  // A dispatch is decoded straight into the action that will deliver it; dropped otherwise.
+  bool decoded = false;
+  auto env = envelopes_.parse(
+      frame, capacity,
+      std::get<DeliverEvent>(out.emplace_back(std::in_place_type<DeliverEvent>)).event, decoded);
+  if (!env.ok() || env->op != OpCode::kDispatch) out.pop_back();
   if (!env.ok()) {
     // The frame was already offered to the tap (recorded); the connection is not trusted.
     out.push_back(ProtocolError{env.error()});
@@ -197,19 +201,21 @@ Actions Protocol::on_invalid_session(const Envelope& env, Random& random) {
 
 Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
   (void)now_ns;
-  std::optional<Event> none;
   Actions out;
-  dispatch(env, none, out);
+  out.emplace_back(std::in_place_type<DeliverEvent>);
+  dispatch(env, false, out);
   return out;
 }
 
-void Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded, Actions& out) {
+void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
+  // out.back() is the DeliverEvent to fill; its event is already decoded when `decoded`.
   std::int64_t s = 0;
   if (env.s) {
     s = *env.s;
     switch (seq_.observe(s)) {
       case Sequence::Order::kDuplicate:
         ++duplicates_;  // replayed by a resume: delivered once already
+        out.pop_back();
         return;
       case Sequence::Order::kGap:
         ++gaps_;
@@ -227,6 +233,7 @@ void Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded, Acti
         env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
     auto event = decoder_.decode(env.t, env.d, room);
     if (!event.ok()) {
+      out.pop_back();
       out.push_back(ProtocolError{event.error()});
       // Still delivered, raw: a bot may want what we could not type.
       Event raw;
@@ -236,17 +243,17 @@ void Protocol::dispatch(const Envelope& env, std::optional<Event>& decoded, Acti
       out.push_back(DeliverEvent{s, std::move(raw)});
       return;
     }
-    decoded.emplace(std::move(*event));
+    std::get<DeliverEvent>(out.back()).event = std::move(*event);
   }
-  if (const auto* ready = decoded->as<ReadyEvent>()) {
+  DeliverEvent& deliver = std::get<DeliverEvent>(out.back());
+  deliver.seq = s;
+  if (const auto* ready = deliver.event.as<ReadyEvent>()) {
     session_id_ = ready->session_id;
     resume_url_ = ready->resume_gateway_url;
     phase_ = Phase::kActive;
-  } else if (decoded->type == EventType::kResumed) {
+  } else if (deliver.event.type == EventType::kResumed) {
     phase_ = Phase::kActive;
   }
-  // One move of the event, straight into the action.
-  out.emplace_back(std::in_place_type<DeliverEvent>, s, std::move(*decoded));
 }
 
 Actions Protocol::on_timer(std::int64_t now_ns) {

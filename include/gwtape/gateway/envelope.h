@@ -60,6 +60,10 @@ class EnvelopeParser {
   // before "d" (Discord's usual order), decodes d into `*event` in the same pass. Otherwise
   // `*event` is left empty and the caller decodes Envelope::d with EventDecoder.
   Result<Envelope> parse(std::string_view text, std::size_t capacity, std::optional<Event>* event);
+  // The same, decoding into an Event the caller keeps (Protocol decodes straight into the
+  // action that delivers it); `decoded` says whether it was. Its payload is replaced when
+  // decoded, and left in an unspecified state otherwise.
+  Result<Envelope> parse(std::string_view text, std::size_t capacity, Event& event, bool& decoded);
 
   // For a dispatch: d.guild_id and d.channel_id; for CHANNEL_*/THREAD_* events d.id is the
   // channel; for GUILD_CREATE/UPDATE/DELETE d.id is the guild. Absent ids are nullopt. Never
@@ -73,8 +77,8 @@ class EnvelopeParser {
   struct Impl;
   // One pass over the frame; with `ids`, routing ids are read while d is walked (and *routed
   // says whether that happened).
-  Result<Envelope> parse_impl(std::string_view text, std::size_t capacity,
-                              std::optional<Event>* event, RoutingIds* ids, bool* routed = nullptr);
+  Result<Envelope> parse_impl(std::string_view text, std::size_t capacity, Event* event,
+                              bool* decoded, RoutingIds* ids, bool* routed = nullptr);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -138,7 +138,7 @@ class Protocol {
   static bool is_fatal_close(std::uint16_t code);
 
  private:
-  void dispatch(const Envelope& env, std::optional<Event>& decoded, Actions& out);
+  void dispatch(const Envelope& env, bool decoded, Actions& out);
   Actions on_hello(const Envelope& env, std::int64_t now_ns, Random& random);
   Actions on_invalid_session(const Envelope& env, Random& random);
   void forget_session();
