@@ -92,38 +92,6 @@ const char* plain_string_end(const char* p) {
 #endif
 }
 
-// Discord's own form, "2026-01-01T00:00:39.781000+00:00", without a Result; false for any
-// other form, which Timestamp::parse then reads (or explains).
-bool parse_discord_timestamp(std::string_view s, Timestamp& out) {
-  if (s.size() != 32 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-      s[16] != ':' || s[19] != '.' || s.substr(26) != "+00:00") {
-    return false;
-  }
-  auto num = [&](std::size_t pos, std::size_t n, std::int64_t& value) {
-    value = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-      const unsigned digit = static_cast<unsigned char>(s[i] - '0');
-      if (digit > 9) return false;
-      value = value * 10 + digit;
-    }
-    return true;
-  };
-  std::int64_t y, mo, d, h, mi, sec, us;
-  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) ||
-      !num(17, 2, sec) || !num(20, 6, us) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-      mi > 59 || sec > 60) {
-    return false;
-  }
-  // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-  y -= mo <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t days = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-  out = Timestamp{((days * 86400 + h * 3600 + mi * 60 + sec) * 1000000) + us};
-  return true;
-}
-
 }  // namespace
 
 std::string_view trim_json_right(std::string_view s) {
@@ -326,7 +294,6 @@ bool Reader::read(value& v, Timestamp& out) {
     return true;
   }
   if (e) return fail(e, "an ISO 8601 timestamp string");
-  if (parse_discord_timestamp(s, out)) return true;
   auto parsed = Timestamp::parse(s);
   if (!parsed.ok()) return fail(parsed.error().message);
   out = *parsed;
