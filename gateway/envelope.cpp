@@ -169,17 +169,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
     } else if (key == "t") {
       if (detail::Reader::is_null(v)) continue;
       // Event names are plain ASCII: read in place, unescaped only if written with escapes.
-      simdjson::ondemand::raw_json_string raw;
-      if (v.get_raw_json_string().get(raw) == simdjson::SUCCESS) {
-        const char* p = raw.raw();
-        const char* end = p;
-        while (*end != '"' && *end != '\\') ++end;
-        if (*end == '"') {
-          env.t = std::string_view(p, static_cast<std::size_t>(end - p));
-          continue;
-        }
-      }
-      if (auto e = v.get_string().get(env.t); e) {
+      if (auto e = detail::string_of(v, env.t); e) {
         return fail(
             e == simdjson::INCORRECT_TYPE ? Errc::kType : Errc::kParse,
             "\"t\" must be null or a string (" + std::string(simdjson::error_message(e)) + ")");

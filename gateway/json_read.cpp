@@ -36,10 +36,10 @@ std::uint64_t eight_digits(std::uint64_t w) {
 }
 
 // Reads 1-19 digits followed by a closing quote (no overflow is possible), the form of every
-// snowflake: 8 digits per step on little-endian machines. False for anything else, with
-// `end` where reading stopped; the caller's checked parser explains (or takes 20 digits).
+// snowflake: 8 digits per step on little-endian machines. False for anything else; the
+// caller's checked parser explains (or takes 20 digits).
 // p is inside a padded simdjson buffer, so reading 24 bytes ahead stays in bounds.
-bool read_digits(const char* p, std::uint64_t& out, const char*& end) {
+bool read_digits(const char* p, std::uint64_t& out) {
   std::size_t len = 0;
   std::uint64_t n = 0;
   if constexpr (std::endian::native == std::endian::little) {
@@ -55,8 +55,7 @@ bool read_digits(const char* p, std::uint64_t& out, const char*& end) {
     n = n * 10 + static_cast<std::uint64_t>(p[len] - '0');
     ++len;
   }
-  end = p + len;
-  if (len == 0 || *end != '"') return false;
+  if (len == 0 || p[len] != '"') return false;
   out = n;
   return true;
 }
@@ -100,6 +99,18 @@ std::string_view trim_json_right(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
+}
+
+simdjson::error_code string_of(value& v, std::string_view& out) {
+  simdjson::ondemand::raw_json_string raw;
+  if (auto e = v.get_raw_json_string().get(raw); e) return e;
+  const char* p = raw.raw();
+  if (const char* end = plain_string_end(p)) {
+    out = std::string_view(p, static_cast<std::size_t>(end - p));
+    return simdjson::SUCCESS;
+  }
+  // A getter after a successful one re-reads the same value (it is not at its start anymore).
+  return v.get_string().get(out);
 }
 
 std::string_view Key::text() const {
@@ -212,24 +223,6 @@ bool Reader::read(value& v, double& out) {
   return e ? fail(e, "a number") : true;
 }
 
-namespace {
-
-// A string value's text: read in place when it holds no escape (most do), else unescaped by
-// simdjson. UTF-8 was validated for the whole document before the walk.
-simdjson::error_code string_of(value& v, std::string_view& out) {
-  simdjson::ondemand::raw_json_string raw;
-  if (auto e = v.get_raw_json_string().get(raw); e) return e;
-  const char* p = raw.raw();
-  if (const char* end = plain_string_end(p)) {
-    out = std::string_view(p, static_cast<std::size_t>(end - p));
-    return simdjson::SUCCESS;
-  }
-  // A getter after a successful one re-reads the same value (it is not at its start anymore).
-  return v.get_string().get(out);
-}
-
-}  // namespace
-
 bool Reader::read(value& v, std::string& out) {
   std::string_view s;
   auto e = string_of(v, s);
@@ -260,13 +253,11 @@ bool Reader::read(value& v, Snowflake& out) {
   if (v.get_raw_json_string().get(raw) == simdjson::SUCCESS) {
     const char* p = raw.raw();
     std::uint64_t n = 0;
-    const char* end = p;
-    if (read_digits(p, n, end)) {
+    if (read_digits(p, n)) {
       out = Snowflake{n};
       return true;
     }
-    while (*end != '"' && *end != '\\') ++end;
-    if (*end == '"') {
+    if (const char* end = plain_string_end(p)) {
       auto parsed = Snowflake::parse(std::string_view(p, static_cast<std::size_t>(end - p)));
       if (!parsed.ok()) return fail(parsed.error().message);
       out = *parsed;

@@ -86,6 +86,11 @@ class Key {
 // s without the JSON whitespace that ends it.
 std::string_view trim_json_right(std::string_view s);
 
+// A string value's text: read in place when it holds no escape (most do: no copy, no
+// unescaping), else unescaped by simdjson. UTF-8 was validated for the whole document before
+// the walk. Errors as simdjson's get_string().
+simdjson::error_code string_of(value& v, std::string_view& out);
+
 // The JSON text of a value of any type as it stands in the document, without the whitespace
 // that follows it. Scalars are validated first (raw_json_token alone does not check them).
 simdjson::error_code raw_json_of(value& v, std::string_view& out);
