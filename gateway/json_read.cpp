@@ -12,12 +12,6 @@ namespace gwtape::gateway::detail {
 
 namespace {
 
-std::uint64_t load8(const char* p) {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-
 // How many of the 8 characters in w (first character in the low byte) are ASCII digits before
 // the first one that is not. A byte is a digit when its high nibble is 3 both as it is and
 // plus 6; a carry out of a byte only reaches later characters after a non-digit.

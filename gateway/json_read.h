@@ -30,6 +30,13 @@ namespace gwtape::gateway::detail {
 using simdjson::ondemand::json_type;
 using simdjson::ondemand::value;
 
+// The 8 bytes at p as one word (unaligned; simdjson's padding makes reading ahead safe).
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
 // An object key as written in the document, compared without unescaping it (the decoders'
 // hot path). Discord never escapes characters in keys; a key that is written with escapes
 // matches no field and is skipped like an unknown key.
@@ -45,9 +52,9 @@ class Key {
     static_assert(N >= 2, "a field name is not empty");
     const char* p = raw_.raw();
     if constexpr (N <= 8) {
-      return (word(p) & mask<N>()) == word_of<N>(name, 0);
+      return (load8(p) & mask<N>()) == word_of<N>(name, 0);
     } else {
-      return word(p) == word_of<N>(name, 0) && std::memcmp(p + 8, name + 8, N - 9) == 0 &&
+      return load8(p) == word_of<N>(name, 0) && std::memcmp(p + 8, name + 8, N - 9) == 0 &&
              p[N - 1] == '"';
     }
   }
@@ -55,11 +62,6 @@ class Key {
   std::string_view text() const;
 
  private:
-  static std::uint64_t word(const char* p) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
-  }
   // The bytes of `name` from `from`, with its closing quote when it falls in the word.
   template <std::size_t N>
   static std::uint64_t word_of(const char (&name)[N], std::size_t from) {
