@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/gateway.h"
@@ -25,12 +26,7 @@ namespace {
 
 using namespace gwtape;
 
-long rss_kb() {
-  std::ifstream in("/proc/self/statm");
-  long pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
+using gwtape::bench::rss_kb;
 
 struct Row {
   const char* name;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/gateway.h"
@@ -29,12 +30,7 @@ namespace {
 using namespace gwtape;
 using Clock = std::chrono::steady_clock;
 
-long rss_kb() {
-  std::ifstream in("/proc/self/statm");
-  long pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
+using gwtape::bench::rss_kb;
 
 struct RunResult {
   std::vector<double> latency_us;

@@ -48,22 +48,7 @@ struct Measure {
   double seconds = 0;
   std::string digest = "-";
   std::uint64_t cache_entities = 0;
-  long peak_rss_kb = 0;  // VmHWM of the row's own process
 };
-
-// The process's peak resident set (VmHWM), in KiB. Not getrusage's ru_maxrss: that survives
-// exec and would report the parent's peak.
-long peak_rss_kb() {
-  std::FILE* f = std::fopen("/proc/self/status", "r");
-  if (f == nullptr) return 0;
-  char line[256];
-  long kb = 0;
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
-  }
-  std::fclose(f);
-  return kb;
-}
 
 // ---- the rows (child side) ----------------------------------------------------------------
 
@@ -199,8 +184,7 @@ bool spawn_row(const char* self, const std::string& row, const std::string& log,
   m.bytes = bytes;
   m.digest = digest;
   m.cache_entities = ents;
-  cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  cpu = gwtape::bench::cpu_seconds(usage);
   return true;
 }
 
@@ -263,7 +247,7 @@ int main(int argc, char** argv) {
     if (auto problem = run_row(row, log, m); !problem.empty()) return fail(row + ": " + problem);
     std::printf("%llu %llu %.9f %s %llu %ld\n", static_cast<unsigned long long>(m.frames),
                 static_cast<unsigned long long>(m.bytes), m.seconds, m.digest.c_str(),
-                static_cast<unsigned long long>(m.cache_entities), peak_rss_kb());
+                static_cast<unsigned long long>(m.cache_entities), gwtape::bench::peak_rss_kb());
     return 0;
   }
 

@@ -30,6 +30,7 @@
 namespace {
 
 using gwtape::bench::Clock;
+using gwtape::bench::cpu_seconds;
 using gwtape::bench::seconds_since;
 namespace store = gwtape::store;
 
@@ -72,14 +73,6 @@ double plain_sqlite_seconds(const std::string& path, const Frames& f) {
   sqlite3_finalize(ins);
   sqlite3_close(db);  // checkpoints the WAL, as LogWriter::close does
   return seconds_since(start);
-}
-
-// CPU time (user + system) of the whole process so far: every thread.
-double cpu_seconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 std::size_t whole_file_zstd3(const Frames& f) {
