@@ -23,6 +23,15 @@ constexpr const char* kFrameSelectNoNames =
     "SELECT f.id, f.rec, f.cd, r.started_at + f.dts, f.op, f.s, NULL, NULL, NULL, f.size "
     "FROM frames f JOIN recordings r ON r.id = f.rec ";
 
+// The rows a FrameQuery visits (from_seq aside), with ?1 = from_id and ?2 = recording_id;
+// `bind_query` binds them.
+constexpr const char* kFrameFilter = "WHERE f.id >= ?1 AND (?2 IS NULL OR f.rec = ?2) ";
+
+void bind_query(Stmt& s, const FrameQuery& query) {
+  s.bind(1, query.from_id);
+  if (query.recording_id) s.bind(2, *query.recording_id);
+}
+
 void read_meta(const Stmt& s, StoredFrame* f) {
   f->id = s.int64(0);
   f->recording_id = s.int64(1);
@@ -143,11 +152,9 @@ Result<StoredFrame> LogReader::get(std::int64_t id) {
 Result<std::unique_ptr<FrameCursor>> LogReader::frames(const FrameQuery& query) {
   auto s =
       Stmt::prepare(impl_->db.get(), std::string(query.names ? kFrameSelect : kFrameSelectNoNames) +
-                                         "WHERE f.id >= ?1 AND (?2 IS NULL OR f.rec = ?2) "
-                                         "ORDER BY f.id");
+                                         kFrameFilter + "ORDER BY f.id");
   if (!s) return std::move(s).error();
-  s->bind(1, query.from_id);
-  if (query.recording_id) s->bind(2, *query.recording_id);
+  bind_query(*s, query);
   auto impl = std::make_unique<FrameCursor::Impl>();
   impl->reader = impl_.get();
   impl->scan = std::move(*s);
@@ -156,11 +163,10 @@ Result<std::unique_ptr<FrameCursor>> LogReader::frames(const FrameQuery& query) 
 }
 
 Result<std::int64_t> LogReader::count(const FrameQuery& query) {
-  auto s = Stmt::prepare(impl_->db.get(),
-                         "SELECT count(*) FROM frames WHERE id >= ?1 AND (?2 IS NULL OR rec = ?2)");
+  auto s =
+      Stmt::prepare(impl_->db.get(), std::string("SELECT count(*) FROM frames f ") + kFrameFilter);
   if (!s) return std::move(s).error();
-  s->bind(1, query.from_id);
-  if (query.recording_id) s->bind(2, *query.recording_id);
+  bind_query(*s, query);
   const int rc = s->step();
   if (rc != SQLITE_ROW) return sqlite_error(impl_->db.get(), rc, impl_->path + ": count frames");
   return s->int64(0);
