@@ -5,13 +5,11 @@
 // usage: gateway_bench [--frames N]
 // The server runs in the same process (its io thread), so the two cores are shared by the
 // server's compression and the client's work: the figures are for the pair.
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>

@@ -4,7 +4,6 @@
 // over the recorded run (it must stay flat: the writer's queue is bounded).
 //
 // usage: recorder_bench [--frames N]   (default 200000; the figure uses 1000000)
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,7 +11,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>

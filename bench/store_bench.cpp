@@ -8,7 +8,6 @@
 //                    [--train-frames N] [--commit-ms N] [--nosync] [--keep]
 // Prints a Markdown table (docs/PERFORMANCE.md, section "Store").
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <zstd.h>
 
