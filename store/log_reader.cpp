@@ -5,6 +5,7 @@
 
 #include "frame_source.h"
 #include "gwtape/store/sql_functions.h"
+#include "read_ahead.h"
 #include "schema.h"
 #include "sqlite_util.h"
 
@@ -83,6 +84,7 @@ struct FrameCursor::Impl {
   std::optional<std::int64_t> from_seq;
   StoredFrame frame;
   bool done = false;
+  std::unique_ptr<ReadAhead> ahead;  // FrameQuery::read_ahead: the scan runs there instead
 };
 
 LogReader::LogReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -150,6 +152,14 @@ Result<StoredFrame> LogReader::get(std::int64_t id) {
 }
 
 Result<std::unique_ptr<FrameCursor>> LogReader::frames(const FrameQuery& query) {
+  if (query.read_ahead) {
+    auto ahead = ReadAhead::start(impl_->path, query);
+    if (!ahead) return std::move(ahead).error();
+    auto impl = std::make_unique<FrameCursor::Impl>();
+    impl->reader = impl_.get();
+    impl->ahead = std::move(*ahead);
+    return std::unique_ptr<FrameCursor>(new FrameCursor(std::move(impl)));
+  }
   auto s =
       Stmt::prepare(impl_->db.get(), std::string(query.names ? kFrameSelect : kFrameSelectNoNames) +
                                          kFrameFilter + "ORDER BY f.id");
@@ -175,10 +185,13 @@ Result<std::int64_t> LogReader::count(const FrameQuery& query) {
 FrameCursor::FrameCursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FrameCursor::~FrameCursor() = default;
 
-const StoredFrame& FrameCursor::frame() const { return impl_->frame; }
+const StoredFrame& FrameCursor::frame() const {
+  return impl_->ahead ? impl_->ahead->frame() : impl_->frame;
+}
 
 Result<bool> FrameCursor::next() {
   Impl& m = *impl_;
+  if (m.ahead) return m.ahead->next();
   if (m.done) return false;
   for (;;) {
     int rc = m.scan.step();

@@ -5,7 +5,8 @@
 // time (WAL), and each cursor sees the log as it was when it started. Frames come back byte for
 // byte as they were appended; a cursor decompresses each block once.
 //
-// Thread-safety: a LogReader and its cursors are not thread-safe; use one reader per thread.
+// Thread-safety: a LogReader and its cursors are not thread-safe; use one reader per thread
+// (a cursor with FrameQuery::read_ahead runs a thread of its own, privately).
 // Lifetimes: a FrameCursor borrows its LogReader, which must outlive it; `frame()` is valid
 // until the next `next()`.
 #pragma once
@@ -32,6 +33,11 @@ struct FrameQuery {
   // False: leave StoredFrame::t, guild_id and channel_id empty, saving three lookups a frame
   // (the replayer needs only op and s).
   bool names = true;
+  // True: a thread of the cursor's own reads and decompresses ahead, on a connection of its
+  // own, while the caller works on the frames (about a third of a replay's time is reading).
+  // The frames, the errors and their order are the same; it costs a copy of each frame, so
+  // it pays with two cores or more. The cursor starts its snapshot when frames() returns.
+  bool read_ahead = false;
 };
 
 class FrameCursor {
