@@ -7,6 +7,9 @@
 //   nlohmann  the same reader, each received frame parsed with nlohmann::json and converted into
 //             the same typed events (bench/nlohmann_decode.h), applied to the same cache: what
 //             D++ users have. Its cache digest must equal the replay's, or the run fails.
+// replay and nlohmann read with the cursor's read-ahead thread (FrameQuery::read_ahead, the
+// replayer's default on two cores or more); replay-1 and nlohmann-1 are the same on one
+// thread, the reading included. Every row's cache digest must be the same.
 // Every row runs in a process of its own (this binary again, with --row), so the peak RSS and
 // the CPU time it reports are that row's alone. Rows run round-robin, the best round is kept.
 //
@@ -54,7 +57,7 @@ struct Measure {
 
 // Calls fn with every frame of the log's first recording; returns what went wrong, or "".
 template <class Fn>
-std::string for_each_frame(const std::string& log, Fn&& fn) {
+std::string for_each_frame(const std::string& log, bool read_ahead, Fn&& fn) {
   auto reader = store::LogReader::open(log);
   if (!reader.ok()) return reader.error().message;
   auto recordings = (*reader)->recordings();
@@ -62,6 +65,7 @@ std::string for_each_frame(const std::string& log, Fn&& fn) {
   store::FrameQuery query;
   query.recording_id = recordings->front().id;
   query.names = false;  // as the replayer reads
+  query.read_ahead = read_ahead;
   auto cursor = (*reader)->frames(query);
   if (!cursor.ok()) return cursor.error().message;
   for (;;) {
@@ -83,7 +87,7 @@ std::string run_row(const std::string& row, const std::string& log, Measure& m) 
   const auto start = Clock::now();
   std::string problem;
   if (row == "read") {
-    problem = for_each_frame(log, [&](const store::StoredFrame& f) {
+    problem = for_each_frame(log, false, [&](const store::StoredFrame& f) {
       ++m.frames;
       m.bytes += f.text.size();
     });
@@ -103,7 +107,7 @@ std::string run_row(const std::string& row, const std::string& log, Measure& m) 
       parse_s += seconds_since(t0);
       batch.clear();
     };
-    problem = for_each_frame(log, [&](const store::StoredFrame& f) {
+    problem = for_each_frame(log, false, [&](const store::StoredFrame& f) {
       ++m.frames;
       m.bytes += f.text.size();
       std::string& t = batch.emplace_back();
@@ -114,8 +118,10 @@ std::string run_row(const std::string& row, const std::string& log, Measure& m) 
     parse_batch();
     if (problem.empty() && parsed != m.frames) problem = "simdjson refused a frame of the log";
     m.seconds = parse_s;
-  } else if (row == "replay") {
-    auto replayer = gwtape::replay::Replayer::open(log);
+  } else if (row == "replay" || row == "replay-1") {
+    gwtape::replay::ReplayOptions options;
+    options.read_ahead = row == "replay";
+    auto replayer = gwtape::replay::Replayer::open(log, options);
     if (!replayer.ok()) return replayer.error().message;
     if (auto run = (*replayer)->run(); !run.ok()) return run.error().message;
     m.seconds = seconds_since(start);
@@ -123,10 +129,10 @@ std::string run_row(const std::string& row, const std::string& log, Measure& m) 
     m.bytes = (*replayer)->stats().frame_bytes;
     m.digest = (*replayer)->cache().digest_hex();
     m.cache_entities = entities((*replayer)->cache());
-  } else if (row == "nlohmann") {
+  } else if (row == "nlohmann" || row == "nlohmann-1") {
     gwtape::gateway::state::Cache cache;
     gwtape::gateway::Event event;
-    problem = for_each_frame(log, [&](const store::StoredFrame& f) {
+    problem = for_each_frame(log, row == "nlohmann", [&](const store::StoredFrame& f) {
       ++m.frames;
       m.bytes += f.text.size();
       if (f.direction != store::Direction::kRecv) return;
@@ -257,7 +263,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "replay_bench: writing %zu generated frames to %s\n", n, log.c_str());
     if (auto problem = write_log(log, n); !problem.empty()) return fail(problem);
   }
-  const char* names[] = {"read", "parse", "replay", "nlohmann"};
+  const char* names[] = {"read", "parse", "replay", "nlohmann", "replay-1", "nlohmann-1"};
   std::map<std::string, RowResult> results;
   for (int r = 0; r < rounds; ++r) {
     for (const char* name : names) {
@@ -276,6 +282,8 @@ int main(int argc, char** argv) {
   const RowResult& parse = results["parse"];
   const RowResult& replay = results["replay"];
   const RowResult& peer = results["nlohmann"];
+  const RowResult& replay1 = results["replay-1"];
+  const RowResult& peer1 = results["nlohmann-1"];
   const double mb = static_cast<double>(replay.best.bytes) / 1e6;
   const auto file_bytes = std::filesystem::file_size(log);
   std::printf("Replay of %llu frames (%.1f MB of frame text, log file %.1f MB), best of %d\n\n",
@@ -288,7 +296,9 @@ int main(int argc, char** argv) {
       {"read", "read + decompress only (LogReader cursor)"},
       {"parse", "simdjson DOM parse only, in memory (ceiling)"},
       {"replay", "gwtape replay: read + decompress + decode + handle_op + cache"},
-      {"nlohmann", "nlohmann::json: read + decompress + parse + convert + cache"}};
+      {"nlohmann", "nlohmann::json: read + decompress + parse + convert + cache"},
+      {"replay-1", "gwtape replay, one thread (no read-ahead)"},
+      {"nlohmann-1", "nlohmann::json, one thread (no read-ahead)"}};
   for (const auto& [name, label] : labels) {
     const RowResult& res = results[name];
     std::printf("| %s | %.0f | %.0f | %.0f%% | %.2f | %.1f MB |\n", label,
@@ -297,14 +307,19 @@ int main(int argc, char** argv) {
                 100.0 * parse.best.seconds / res.best.seconds, res.best_cpu,
                 static_cast<double>(res.peak_rss_kb) / 1024.0);
   }
-  const bool same = replay.best.digest == peer.best.digest;
-  std::printf("\ngwtape replay vs nlohmann::json: %.1fx the frames/s\n",
-              peer.best.seconds / replay.best.seconds);
+  const bool same = replay.best.digest == peer.best.digest &&
+                    replay1.best.digest == replay.best.digest &&
+                    peer1.best.digest == replay.best.digest;
+  std::printf("\ngwtape replay vs nlohmann::json: %.1fx the frames/s (%.1fx on one thread)\n",
+              peer.best.seconds / replay.best.seconds, peer1.best.seconds / replay1.best.seconds);
   std::printf("cache after replay: %llu entities, digest %s\n",
               static_cast<unsigned long long>(replay.best.cache_entities),
               replay.best.digest.c_str());
-  std::printf("nlohmann path's cache: %s\n",
-              same ? "the same digest" : ("DIFFERENT digest " + peer.best.digest).c_str());
+  std::printf("the other rows' caches: %s\n",
+              same ? "the same digest"
+                   : ("a DIFFERENT digest: " + replay1.best.digest + ", " + peer.best.digest +
+                      ", " + peer1.best.digest)
+                         .c_str());
   if (generated && !keep) {
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(log + s);
   }

@@ -1,5 +1,7 @@
 #include "gwtape/replay/replayer.h"
 
+#include <thread>
+
 #include "gwtape/gateway/commands.h"
 #include "gwtape/store/log_reader.h"
 
@@ -114,6 +116,7 @@ Status Replayer::run() {
   store::FrameQuery query;
   query.recording_id = impl_->recording.id;
   query.names = false;  // op and s are all the replay reads of a row
+  query.read_ahead = options_.read_ahead && std::thread::hardware_concurrency() > 1;
   auto cursor = impl_->reader->frames(query);
   if (!cursor.ok()) return make_error(Errc::kLog, cursor.error().message);
   std::uint32_t conn = 0;

@@ -40,6 +40,9 @@ struct ReplayOptions {
   std::optional<std::int64_t> until_seq;     // stop after the dispatch with this s
   std::optional<std::int64_t> until_ts_ns;   // stop before the first frame after this time
   bool skip_bad = false;  // report a corrupt frame and go on, instead of stopping
+  // Read and decompress the log on a second thread, ahead of the replay (store::FrameQuery::
+  // read_ahead), when the machine has more than one core. Same frames, same results.
+  bool read_ahead = true;
   // Called with each frame's recorded time before it is fed, and the counts so far (this
   // frame included): pacing (--speed) and progress.
   std::function<void(std::int64_t ts_ns, const ReplayStats& so_far)> before_frame;
