@@ -172,6 +172,42 @@ Result<std::unique_ptr<FrameCursor>> LogReader::frames(const FrameQuery& query) 
   return std::unique_ptr<FrameCursor>(new FrameCursor(std::move(impl)));
 }
 
+Result<std::vector<ConnectionEnd>> LogReader::connection_ends(
+    std::optional<std::int64_t> recording_id) {
+  std::vector<ConnectionEnd> out;
+  sqlite3* db = impl_->db.get();
+  auto exists = Stmt::prepare(db, "SELECT 1 FROM sqlite_schema WHERE name = 'connections'");
+  if (!exists) return std::move(exists).error();
+  if (int rc = exists->step(); rc != SQLITE_ROW) {
+    if (rc == SQLITE_DONE) return out;  // a log from before the table
+    return sqlite_error(db, rc, impl_->path + ": connections");
+  }
+  auto s = Stmt::prepare(db,
+                         "SELECT rec, conn, closed_at, closed_by, code, reason FROM connections "
+                         "WHERE ?1 IS NULL OR rec = ?1 ORDER BY rec, conn");
+  if (!s) return std::move(s).error();
+  if (recording_id) s->bind(1, *recording_id);
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) {
+    ConnectionEnd e;
+    e.recording_id = s->int64(0);
+    e.conn = static_cast<std::uint32_t>(s->int64(1));
+    e.ts_ns = s->int64(2);
+    auto by = closed_by_from_name(s->bytes(3));
+    if (!by)
+      return make_error(Errc::kCorrupt, impl_->path + ": connection " + std::to_string(e.conn) +
+                                            " of recording " + std::to_string(e.recording_id) +
+                                            ": closed_by '" + std::string(s->bytes(3)) +
+                                            "' is not server, client or lost");
+    e.closed_by = *by;
+    if (!s->is_null(4)) e.code = static_cast<int>(s->int64(4));
+    e.reason = s->bytes(5);
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) return sqlite_error(db, rc, impl_->path + ": connections");
+  return out;
+}
+
 Result<std::int64_t> LogReader::count(const FrameQuery& query) {
   auto s =
       Stmt::prepare(impl_->db.get(), std::string("SELECT count(*) FROM frames f ") + kFrameFilter);

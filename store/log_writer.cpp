@@ -45,7 +45,7 @@ struct LogWriter::Impl {
 
   mutable std::mutex mu;
   std::condition_variable has_work, has_room, command_done;
-  std::deque<std::variant<Frame, Command*>> queue;
+  std::deque<std::variant<Frame, Command*, ConnectionEnd>> queue;
   std::size_t queued_frames = 0, queued_bytes = 0;
   std::optional<Error> error;  // sticky: the writer's first failure
   bool closing = false, closed = false;
@@ -89,7 +89,7 @@ Result<std::unique_ptr<LogWriter>> LogWriter::open(const std::string& path,
 }
 
 void LogWriter::Impl::run() {
-  std::deque<std::variant<Frame, Command*>> batch;
+  std::deque<std::variant<Frame, Command*, ConnectionEnd>> batch;
   bool has_deadline = false;
   Clock::time_point deadline{};  // when the open transaction must commit
   std::uint64_t since_clock = 0;
@@ -123,6 +123,18 @@ void LogWriter::Impl::run() {
                    (++since_clock % 64 == 0 && Clock::now() >= deadline)))
           st = core->commit();
         if (!st) {
+          fail(std::move(st).error());
+          failed = true;
+        }
+        continue;
+      }
+      if (auto* end = std::get_if<ConnectionEnd>(&item)) {
+        if (failed) continue;
+        if (!core->in_transaction()) {
+          deadline = Clock::now() + options.commit_interval;
+          has_deadline = true;
+        }
+        if (Status st = core->connection_ended(*end); !st) {
           fail(std::move(st).error());
           failed = true;
         }
@@ -254,6 +266,21 @@ Status LogWriter::append(Frame frame) {
   m.has_work.notify_one();
   // kFull: the frame is committed (in its own synced transaction) before append returns.
   if (m.options.durability == Durability::kFull) return flush();
+  return {};
+}
+
+Status LogWriter::connection_ended(ConnectionEnd end) {
+  Impl& m = *impl_;
+  {
+    std::lock_guard<std::mutex> lock(m.mu);
+    if (m.error) return *m.error;
+    if (m.closing) return make_error(Errc::kClosed, m.path + ": writer closed");
+    if (!m.recordings.count(end.recording_id))
+      return make_error(Errc::kInvalidArgument,
+                        m.path + ": no open recording " + std::to_string(end.recording_id));
+    m.queue.emplace_back(std::move(end));
+  }
+  m.has_work.notify_one();
   return {};
 }
 

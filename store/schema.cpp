@@ -71,6 +71,19 @@ SELECT f.id AS id,
   LEFT JOIN channel_ids c ON c.code = f.c;
 )sql";
 
+// Added to version 1 (logs written before it lack it; a writer adds it): how each connection
+// ended. Readers of older builds ignore it.
+const char* const kConnectionsSql = R"sql(
+CREATE TABLE IF NOT EXISTS connections(
+  rec INTEGER NOT NULL,
+  conn INTEGER NOT NULL,
+  closed_at INTEGER NOT NULL,
+  closed_by TEXT NOT NULL,
+  code INTEGER,
+  reason TEXT NOT NULL,
+  PRIMARY KEY(rec, conn)) WITHOUT ROWID;
+)sql";
+
 namespace {
 
 const char* const kRequiredObjects[] = {"recordings",  "event_names", "guild_ids",
@@ -233,6 +246,8 @@ Result<SqliteHandle> open_for_writing(const std::string& path, const std::string
   if (!db) return db;
   // Re-check on the writable connection: the file may have been replaced in between.
   if (auto st = check_log(db->get(), path); !st) return std::move(st).error();
+  if (int rc = sqlite3_exec(db->get(), kConnectionsSql, nullptr, nullptr, nullptr); rc != SQLITE_OK)
+    return sqlite_error(db->get(), rc, path + ": add the connections table");
   if (int rc = register_sql_functions(db->get()); rc != SQLITE_OK)
     return sqlite_error(db->get(), rc, path + ": register functions");
   return db;
@@ -250,7 +265,7 @@ Status create_log(const std::string& path, const std::string& vfs) {
     } else {
       // Created in rollback-journal mode: once COMMIT returns the file alone is complete.
       std::string sql = "PRAGMA page_size=" + std::to_string(kPageSize) +
-                        "; PRAGMA synchronous=FULL; BEGIN; " + kSchemaSql +
+                        "; PRAGMA synchronous=FULL; BEGIN; " + kSchemaSql + kConnectionsSql +
                         "PRAGMA application_id=" + std::to_string(kApplicationId) +
                         "; PRAGMA user_version=" + std::to_string(kSchemaVersion) + "; COMMIT;";
       result = exec(db->get(), sql, path + ": create log");

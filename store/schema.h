@@ -20,6 +20,8 @@ inline constexpr int kPageSize = 4096;
 
 // The whole schema, run once in the transaction that creates a log.
 extern const char* const kSchemaSql;
+// The `connections` table, IF NOT EXISTS: run with kSchemaSql, and by every writer's open.
+extern const char* const kConnectionsSql;
 
 // Opens an existing log read-only and checks it (application_id, version, schema readable).
 // Errors: kIo (missing or unreadable), kNotALog (empty, not SQLite, not ours), kVersion,

@@ -76,6 +76,9 @@ Status WriterCore::prepare_statements() {
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"},
       {&end_recording_, "UPDATE recordings SET ended_at = ?2, state_digest = ?3 WHERE id = ?1"},
       {&max_id_, "SELECT max(id) FROM frames"},
+      {&insert_connection_,
+       "INSERT OR REPLACE INTO connections(rec, conn, closed_at, closed_by, code, reason) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
   };
   for (auto& s : all) {
     auto r = Stmt::prepare(db_.get(), s.sql);
@@ -246,6 +249,22 @@ Status WriterCore::end_recording(std::int64_t id, std::int64_t ended_at_ns,
   return {};
 }
 
+Status WriterCore::connection_ended(const ConnectionEnd& end) {
+  if (auto st = ensure_transaction(); !st) return st;
+  Stmt& s = insert_connection_;
+  s.bind(1, end.recording_id);
+  s.bind(2, static_cast<std::int64_t>(end.conn));
+  s.bind(3, end.ts_ns);
+  s.bind_text(4, closed_by_name(end.closed_by));
+  if (end.code) s.bind(5, *end.code);
+  s.bind_text(6, end.reason);
+  int rc = s.step();
+  s.reset();
+  if (rc != SQLITE_DONE)
+    return fail(rc, "record the end of connection " + std::to_string(end.conn));
+  return {};
+}
+
 Status WriterCore::append(Frame&& frame) {
   if (auto st = ensure_transaction(); !st) return st;
   auto rec = open_recordings_.find(frame.recording_id);
@@ -392,7 +411,7 @@ Status WriterCore::close(bool seal_and_commit) {
   // Statements first, so the connection really closes (and checkpoints the WAL into the file).
   for (Stmt* s : {&insert_frame_, &insert_pending_, &delete_pending_, &insert_block_, &insert_name_,
                   &insert_guild_, &insert_channel_, &insert_dict_, &insert_recording_,
-                  &end_recording_, &max_id_})
+                  &end_recording_, &max_id_, &insert_connection_})
     *s = Stmt();
   if (st) {
     // Everything is committed; a checkpoint that fails (disk full) loses nothing, as the WAL

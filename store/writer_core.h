@@ -40,6 +40,7 @@ class WriterCore {
   Status end_recording(std::int64_t id, std::int64_t ended_at_ns,
                        const std::optional<std::string>& digest);
   Status append(Frame&& frame);
+  Status connection_ended(const ConnectionEnd& end);
   // Writes the unsealed frames as pending rows and commits; nothing to do outside a transaction.
   Status commit();
   // Seals every frame not yet in a block.
@@ -82,7 +83,7 @@ class WriterCore {
   WriterOptions options_;
   SqliteHandle db_;
   Stmt insert_frame_, insert_pending_, delete_pending_, insert_block_, insert_name_, insert_guild_,
-      insert_channel_, insert_dict_, insert_recording_, end_recording_, max_id_;
+      insert_channel_, insert_dict_, insert_recording_, end_recording_, max_id_, insert_connection_;
   gateway::EnvelopeParser parser_;
   BlockCompressor pending_compressor_;
   std::unique_ptr<BlockSealer> sealer_;

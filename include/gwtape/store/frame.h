@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace gwtape::store {
 
@@ -51,6 +52,36 @@ struct StoredFrame {
   std::optional<std::uint64_t> guild_id;
   std::optional<std::uint64_t> channel_id;
   std::string text;  // with kTextPadding bytes of spare capacity
+};
+
+// Who ended a connection (the `connections` table's closed_by).
+enum class ClosedBy : std::uint8_t {
+  kServer,  // the server's close frame came first; the code is the server's
+  kClient,  // the client closed first (to resume, to identify anew, to stop); the code it sent
+  kLost,    // no close frame either way (TCP reset, TLS error, a failed send); no code
+};
+
+// "server", "client" or "lost".
+constexpr const char* closed_by_name(ClosedBy b) {
+  return b == ClosedBy::kServer ? "server" : b == ClosedBy::kClient ? "client" : "lost";
+}
+inline std::optional<ClosedBy> closed_by_from_name(std::string_view name) {
+  if (name == "server") return ClosedBy::kServer;
+  if (name == "client") return ClosedBy::kClient;
+  if (name == "lost") return ClosedBy::kLost;
+  return std::nullopt;
+}
+
+// How one connection of a recording ended: what the replayer needs to take the decision the
+// live client took (resume, identify anew, give up), and what a user asks of a log ("why did
+// we reconnect at 03:12?").
+struct ConnectionEnd {
+  std::int64_t recording_id = 0;
+  std::uint32_t conn = 0;
+  std::int64_t ts_ns = 0;  // when the client saw the connection end
+  ClosedBy closed_by = ClosedBy::kLost;
+  std::optional<int> code;  // the WebSocket close code (none when lost)
+  std::string reason;       // the close frame's reason, or what broke
 };
 
 // What the recorder knows about a run when it starts. Times are ns since the Unix epoch.

@@ -75,6 +75,10 @@ class LogReader {
   Result<StoredFrame> get(std::int64_t id);
   // Frames in id order. REQUIRES: the reader outlives the cursor.
   Result<std::unique_ptr<FrameCursor>> frames(const FrameQuery& query = {});
+  // How each connection of the recording (or of every recording) ended, by recording and
+  // connection; empty for a log written before the `connections` table existed.
+  Result<std::vector<ConnectionEnd>> connection_ends(
+      std::optional<std::int64_t> recording_id = std::nullopt);
   // How many frames `frames(query)` visits, from the row table alone (nothing is
   // decompressed; `from_seq` is ignored). For progress displays.
   Result<std::int64_t> count(const FrameQuery& query = {});

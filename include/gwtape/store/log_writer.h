@@ -91,6 +91,12 @@ class LogWriter {
   // kNoSync), or with the writer's error.
   Status flush();
 
+  // Records how a connection of an open recording ended (the `connections` table), in order
+  // with the frames appended before it, without waiting for a commit; a second call for the
+  // same connection replaces the first. Errors: kInvalidArgument (no such open recording),
+  // the writer's error.
+  Status connection_ended(ConnectionEnd end);
+
   // Flushes and records the end of a run (and the live state digest, when known).
   Status end_recording(std::int64_t recording_id, std::int64_t ended_at_ns,
                        std::optional<std::string> state_digest);
