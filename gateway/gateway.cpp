@@ -88,6 +88,7 @@ Status Gateway::run() {
       continue;
     }
     conn_.fetch_add(1);
+    end_reported_ = false;
     decompressor_ = make_decompressor(options_.compress, options_.connect.max_message_bytes);
     inflated_.clear();
     send_limiter_.reset();
@@ -213,6 +214,11 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
         // Closed by the peer, or the connection broke (dropped TCP, TLS error, too large).
         report(message.error());
         const auto peer = transport_->peer_close();
+        if (peer) {
+          connection_ended(ClosedBy::kServer, peer->code, peer->reason);
+        } else {
+          connection_ended(ClosedBy::kLost, 0, message.error().message);
+        }
         transport_->disconnect();
         actions = protocol_.on_closed(peer ? peer->code : 0, clock_.now_ns());
       }
@@ -226,6 +232,7 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
     if (!st.ok()) {
       // A send failed: the connection is gone; the protocol decides how to come back.
       report(st.error());
+      connection_ended(ClosedBy::kLost, 0, st.error().message);
       transport_->disconnect();
       auto after = protocol_.on_closed(0, clock_.now_ns());
       (void)execute(after, outcome, result, reconnect, resume);
@@ -284,11 +291,22 @@ Result<std::string*> Gateway::inflate(TransportMessage& message) {
   return text;
 }
 
+void Gateway::connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason) {
+  if (end_reported_) return;
+  end_reported_ = true;
+  if (!on_end_) return;
+  std::optional<std::uint16_t> c;
+  if (code != 0) c = code;
+  on_end_({conn_.load(), clock_.wall_ns(), by, c, reason});
+}
+
 void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
-  if (!transport_->send_close(code, reason).ok()) {
+  if (Status sent = transport_->send_close(code, reason); !sent.ok()) {
+    connection_ended(ClosedBy::kLost, 0, sent.error().message);
     transport_->disconnect();
     return;
   }
+  connection_ended(ClosedBy::kClient, code, reason);
   // Until the peer's close frame, what arrives is recorded and handled as usual, but only its
   // events are acted on: we are leaving, so no sends, no reconnect decisions. (The replayer
   // handles these frames the same way: it cannot tell where our close began.)

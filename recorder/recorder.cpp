@@ -32,8 +32,30 @@ void Recorder::on_frame(const gateway::FrameRecord& frame) {
   }
 }
 
+void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
+  store::ConnectionEnd out;
+  out.recording_id = recording_id_;
+  out.conn = end.conn;
+  out.ts_ns = end.wall_ns;
+  out.closed_by = end.closed_by == gateway::ClosedBy::kServer   ? store::ClosedBy::kServer
+                  : end.closed_by == gateway::ClosedBy::kClient ? store::ClosedBy::kClient
+                                                                : store::ClosedBy::kLost;
+  if (end.code) out.code = *end.code;
+  out.reason.assign(end.reason);
+  masked_ += static_cast<std::uint64_t>(mask_.apply(out.reason));
+  if (auto st = writer_.connection_ended(std::move(out)); !st.ok()) {
+    std::lock_guard lock(mu_);
+    if (status_.ok()) {
+      status_ = make_error(Errc::kWriter, "recorder: the end of connection " +
+                                              std::to_string(end.conn) + ": " + st.error().message);
+    }
+  }
+}
+
 void Recorder::attach(gateway::Gateway& gateway) {
   gateway.on_frame([this](const gateway::FrameRecord& f) { on_frame(f); });
+  gateway.on_connection_end(
+      [this](const gateway::ConnectionEndRecord& e) { on_connection_end(e); });
 }
 
 RecorderStats Recorder::stats() const {

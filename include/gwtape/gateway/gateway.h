@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -49,6 +50,24 @@ struct FrameRecord {
   std::string_view text;  // valid during the callback only
 };
 
+// Who ended a connection, as the client saw it.
+enum class ClosedBy : std::uint8_t {
+  kServer,  // the server's close frame came first
+  kClient,  // we sent the first close frame (resume, identify anew, close())
+  kLost,    // no close frame: the connection broke, or a send failed
+};
+
+// How one connection ended: offered once per connection, on the loop thread, before the
+// reconnect (or the end of run()). What the recorder keeps so that a replay can take the
+// decision the live client took.
+struct ConnectionEndRecord {
+  std::uint32_t conn;
+  std::int64_t wall_ns;
+  ClosedBy closed_by;
+  std::optional<std::uint16_t> code;  // the close frame's code (none when lost or codeless)
+  std::string_view reason;            // its reason, or what broke; valid during the callback
+};
+
 struct GatewayOptions {
   std::string url;  // "wss://gateway.discord.gg" (from /gateway/bot); query added here
   Compression compress = Compression::kNone;
@@ -67,6 +86,7 @@ class Gateway {
   using EventHandler = std::function<void(const DeliverEvent&)>;
   using FrameObserver = std::function<void(const FrameRecord&)>;
   using ErrorHandler = std::function<void(const Error&)>;
+  using ConnectionEndObserver = std::function<void(const ConnectionEndRecord&)>;
 
   // `limiter` may be shared by the shards of a process; nullptr: a private one.
   Gateway(GatewayOptions options, std::unique_ptr<Transport> transport, Clock& clock,
@@ -77,6 +97,7 @@ class Gateway {
 
   void on_event(EventHandler handler) { on_event_ = std::move(handler); }
   void on_frame(FrameObserver observer) { on_frame_ = std::move(observer); }
+  void on_connection_end(ConnectionEndObserver observer) { on_end_ = std::move(observer); }
   void on_error(ErrorHandler handler) { on_error_ = std::move(handler); }  // WSError
   void on_fatal(ErrorHandler handler) { on_fatal_ = std::move(handler); }  // WSFatal
 
@@ -131,6 +152,8 @@ class Gateway {
   Status send_command(Command command);
   Status queue(Result<std::string> frame);
   void report(const Error& error);
+  // Offers the connection's end to on_end_, once per connection (the first cause wins).
+  void connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason);
   void backoff_sleep(unsigned attempt);
   void set_phase(Phase p) { phase_.store(p); }
 
@@ -148,6 +171,7 @@ class Gateway {
   FrameObserver on_frame_;
   ErrorHandler on_error_;
   ErrorHandler on_fatal_;
+  ConnectionEndObserver on_end_;
 
   std::mutex mu_;  // guards outbox_, result_
   std::deque<std::string> outbox_;
@@ -162,6 +186,7 @@ class Gateway {
   bool ended_ = false;  // run() returned (guarded by mu_)
   // Loop-thread state.
   std::int64_t last_recv_ns_ = 0;      // last message (or the connect) on this connection
+  bool end_reported_ = false;          // connection_ended() ran for this connection
   std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
   bool reached_active_ = false;        // this connection got READY or RESUMED
 };

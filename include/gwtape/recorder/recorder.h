@@ -42,6 +42,8 @@ class Recorder {
   Recorder(store::LogWriter& writer, std::int64_t recording_id, RecorderOptions options);
 
   void on_frame(const gateway::FrameRecord& frame);
+  // The gateway's connection-end observer: one `connections` row per connection.
+  void on_connection_end(const gateway::ConnectionEndRecord& end);
   void attach(gateway::Gateway& gateway);
 
   RecorderStats stats() const;
