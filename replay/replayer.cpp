@@ -17,6 +17,12 @@ struct Replayer::Impl {
   std::unique_ptr<store::LogReader> reader;
   store::Recording recording;
   gateway::IdentifyData identify;  // as the live gateway built it, token as the log holds it
+  std::vector<store::ConnectionEnd> ends;  // by connection
+  const store::ConnectionEnd* end_of(std::uint32_t conn) const {
+    for (const auto& e : ends)
+      if (e.conn == conn) return &e;
+    return nullptr;
+  }
 };
 
 Replayer::Replayer(std::unique_ptr<Impl> impl, ReplayOptions options)
@@ -58,6 +64,9 @@ Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path, Replay
             (options.recording_id ? "no recording " + std::to_string(*options.recording_id)
                                   : std::string("no recording in the log")));
   }
+  auto ends = (*reader)->connection_ends(impl->recording.id);
+  if (!ends.ok()) return make_error(Errc::kLog, ends.error().message);
+  impl->ends = std::move(*ends);
   impl->reader = std::move(*reader);
   // The identify the live gateway sent, rebuilt from the recording row and the defaults.
   const store::RecordingInfo& info = impl->recording.info;
@@ -90,6 +99,9 @@ void Replayer::execute(gateway::Actions& actions, std::int64_t frame_id) {
     } else if (auto* error = std::get_if<gateway::ProtocolError>(&action)) {
       ++stats_.protocol_errors;
       if (on_problem_) on_problem_(frame_id, error->error.message);
+    } else if (std::holds_alternative<gateway::Reconnect>(action) ||
+               std::holds_alternative<gateway::FatalClose>(action)) {
+      protocol_closed_ = true;
     }
     // Reconnect and FatalClose: the log's next connection shows what followed. Live, the
     // gateway handles what still arrives during its close handshake as here: events are
@@ -110,6 +122,26 @@ void Replayer::compare_send(const store::StoredFrame& frame) {
     divergences_.push_back({frame.id, frame.text, produced_.front()});
   }
   produced_.erase(produced_.begin());
+}
+
+void Replayer::end_connection(std::uint32_t conn, std::int64_t next_ts_ns, std::int64_t frame_id) {
+  const store::ConnectionEnd* end = impl_->end_of(conn);
+  end_recorded_ = end != nullptr;
+  gateway::Actions closed;
+  if (end == nullptr) {
+    // Not recorded: a close without a code; the next connection's first send is followed.
+    closed = protocol_.on_closed(0, next_ts_ns);
+  } else if (end->closed_by == store::ClosedBy::kServer) {
+    closed = protocol_.on_closed(static_cast<std::uint16_t>(end->code.value_or(0)), end->ts_ns);
+  } else if (end->closed_by == store::ClosedBy::kLost) {
+    closed = protocol_.on_closed(0, end->ts_ns);
+  } else if (!protocol_closed_ && (end->code == 1000 || end->code == 1001)) {
+    // The client closed for a reason the frames do not show (the bot's identify() or
+    // close()): with 1000 or 1001 the session ends.
+    protocol_.give_up_session();
+  }
+  execute(closed, frame_id);
+  protocol_closed_ = false;
 }
 
 Status Replayer::run() {
@@ -135,20 +167,17 @@ Status Replayer::run() {
     stats_.frame_bytes += f.text.size();
     if (options_.before_frame) options_.before_frame(f.ts_ns, stats_);
     if (f.conn != conn) {
-      if (conn != 0) {
-        // The connection ended; the log has no close code. If the next connection identifies
-        // (its first protocol send is op 2) the session was given up live: do the same.
-        auto closed = protocol_.on_closed(0, f.ts_ns);
-        execute(closed, f.id);
-      }
+      if (conn != 0) end_connection(conn, f.ts_ns, f.id);
       conn = f.conn;
       ++stats_.connections;
       protocol_.on_connected(f.ts_ns);
     }
     if (f.direction == store::Direction::kSend) {
-      if (op_of(f) == 2 && !produced_.empty() && produced_.front().rfind("{\"op\":6,", 0) == 0) {
-        // Live identified where the replay would resume: the session was given up (4007,
-        // 4009, or a long outage). Follow the log; this is not a divergence of behaviour.
+      if (!end_recorded_ && op_of(f) == 2 && !produced_.empty() &&
+          produced_.front().rfind("{\"op\":6,", 0) == 0) {
+        // Live identified where the replay would resume, and the log does not say how the
+        // connection ended (a log from before the connections table): the session was given
+        // up (4007, 4009, the bot's identify()). Follow the log; not a divergence.
         produced_.front() = *gateway::encode(impl_->identify);
         protocol_.give_up_session();
       }

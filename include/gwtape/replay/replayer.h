@@ -12,8 +12,14 @@
 // is a `Divergence` with the frame id — how a behaviour change in the library shows up in a
 // test. Heartbeats are timing, not behaviour: they are not compared. Sends the bot itself
 // made (presence, voice, member requests) are not the protocol's and are not compared.
-// The log does not hold close codes: at a connection boundary without an in-band reason
-// (op 7, op 9), the replayer follows the recorded choice between resume and identify.
+// At a connection boundary the replayer takes the recorded end of the connection (the log's
+// `connections` table): a server close goes through Protocol::on_closed with its code (so a
+// change in what the library does after 4000, 4007, 4009 or a fatal code is a divergence), a
+// lost connection as a close without a code; a close the client made without the replayed
+// protocol asking for it (the bot's identify(), reconnect() or close(), or a timeout) is
+// followed: 1000 and 1001 give the session up. A log without that table (or a connection
+// the recorder did not see end) falls back to following the recorded choice between resume
+// and identify.
 //
 // Thread-safety: one thread. Lifetimes: handlers are called during run(); the Event passed
 // to a handler is valid during the call only.
@@ -98,6 +104,8 @@ class Replayer {
   Replayer(std::unique_ptr<Impl> impl, ReplayOptions options);
   void execute(gateway::Actions& actions, std::int64_t frame_id);
   void compare_send(const store::StoredFrame& frame);
+  // The connection `conn` ended (the next one starts at `next_ts_ns`).
+  void end_connection(std::uint32_t conn, std::int64_t next_ts_ns, std::int64_t frame_id);
 
   std::unique_ptr<Impl> impl_;
   ReplayOptions options_;
@@ -111,6 +119,8 @@ class Replayer {
   gateway::Actions actions_;  // reused from frame to frame
   ReplayStats stats_;
   bool stop_ = false;
+  bool protocol_closed_ = false;  // the replayed protocol asked to close this connection
+  bool end_recorded_ = false;     // the log says how the previous connection ended
 };
 
 }  // namespace gwtape::replay
