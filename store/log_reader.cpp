@@ -259,7 +259,23 @@ Result<bool> FrameCursor::next() {
 }
 
 Result<SqliteHandle> open_query_connection(const std::string& path) {
-  return open_checked_read_only(path);
+  auto db = open_checked_read_only(path);
+  if (!db) return db;
+  // A log from before the connections table: an empty one, so that queries naming it run.
+  const char* sql =
+      "CREATE TEMP VIEW IF NOT EXISTS connections AS SELECT NULL AS rec, NULL AS conn, "
+      "NULL AS closed_at, NULL AS closed_by, NULL AS code, NULL AS reason WHERE 0";
+  auto exists =
+      Stmt::prepare(db->get(), "SELECT 1 FROM main.sqlite_schema WHERE name = 'connections'");
+  if (!exists) return std::move(exists).error();
+  const int rc = exists->step();
+  if (rc == SQLITE_DONE) {
+    if (int e = sqlite3_exec(db->get(), sql, nullptr, nullptr, nullptr); e != SQLITE_OK)
+      return sqlite_error(db->get(), e, path + ": connections");
+  } else if (rc != SQLITE_ROW) {
+    return sqlite_error(db->get(), rc, path + ": connections");
+  }
+  return db;
 }
 
 }  // namespace gwtape::store

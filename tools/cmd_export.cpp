@@ -18,7 +18,8 @@ constexpr std::string_view kExportUsage =
     "\n"
     "Writes LOG as JSON lines: a header line, one line per recording (every column of the\n"
     "recordings table), then one line per frame in id order with its recording, connection,\n"
-    "timestamp, direction and exact text (\"json\" when the text is valid UTF-8, else \"b64\").\n"
+    "timestamp, direction and exact text (\"json\" when the text is valid UTF-8, else \"b64\"),\n"
+    "then one line per connection saying how it ended (the connections table).\n"
     "`gwtape import` reads it back; export -> import -> export is byte-identical. The format\n"
     "is described in docs/CLI.md.\n"
     "\n"
@@ -130,6 +131,9 @@ int run(const Args& args) {
     if (buf.size() >= kChunk && !sink.write(buf))
       return report(kExportCommand, kFailure, "write error");
   }
+  auto ends = (*reader)->connection_ends(only);
+  if (!ends) return report_store_error(kExportCommand, ends.error());
+  for (const auto& e : *ends) append_connection_line(buf, e);
   if (!sink.write(buf) || !sink.commit())
     return report(kExportCommand, kFailure,
                   out_path.empty() ? "write error on stdout" : "cannot write " + out_path);

@@ -182,6 +182,13 @@ int run(const Args& args) {
                         ", which no earlier line defines");
       if (auto st = (*writer)->append(std::move(parsed->frame)); !st)
         return store_failed(st.error());
+    } else if (parsed->kind == ExportLine::kConnection) {
+      if (!recordings.count(parsed->connection.recording_id))
+        return bad_line("connection of recording " +
+                        std::to_string(parsed->connection.recording_id) +
+                        ", which no earlier line defines");
+      if (auto st = (*writer)->connection_ended(std::move(parsed->connection)); !st)
+        return store_failed(st.error());
     }
   }
   if (std::ferror(in)) return report(kImportCommand, kBadLog, input + ": read error");

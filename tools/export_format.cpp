@@ -147,6 +147,20 @@ void append_frame_line(std::string& out, const store::StoredFrame& f) {
   out.append("}\n");
 }
 
+void append_connection_line(std::string& out, const store::ConnectionEnd& e) {
+  out.append("{\"type\":\"connection\"");
+  append_int(out, "recording_id", std::optional(e.recording_id));
+  append_int(out, "conn", std::optional<std::int64_t>(e.conn));
+  append_int(out, "closed_at", std::optional(e.ts_ns));
+  append_key(out, "closed_by");
+  out += '"';
+  out.append(store::closed_by_name(e.closed_by));
+  out += '"';
+  append_int(out, "code", e.code);
+  append_text(out, "reason", e.reason);
+  out.append("}\n");
+}
+
 struct ExportLineParser::Impl {
   simdjson::ondemand::parser parser;
   std::map<std::string, Value, std::less<>> fields;
@@ -275,6 +289,19 @@ LineResult ExportLineParser::parse(std::string& line) {
         f.text = std::move(bytes).value_or("");
       }
     }
+  } else if (*type == "connection") {
+    out.kind = ExportLine::kConnection;
+    store::ConnectionEnd& e = out.connection;
+    e.recording_id = integer("recording_id", false, 1, kMax).value_or(0);
+    e.conn = static_cast<std::uint32_t>(integer("conn", false, 0, 0xFFFFFFFF).value_or(0));
+    e.ts_ns = integer("closed_at", false, kMin, kMax).value_or(0);
+    const auto by = text("closed_by", false);
+    const auto parsed_by = store::closed_by_from_name(by.value_or(""));
+    if (!parsed_by && !problem)
+      problem = "\"closed_by\" must be \"server\", \"client\" or \"lost\"";
+    e.closed_by = parsed_by.value_or(store::ClosedBy::kLost);
+    if (auto code = integer("code", true, 0, 0xFFFF)) e.code = static_cast<int>(*code);
+    e.reason = text("reason", false).value_or("");
   } else {
     return bad("unknown \"type\": \"" + *type + "\"");
   }

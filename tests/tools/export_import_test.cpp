@@ -82,6 +82,11 @@ TEST_CASE("tools: export -> import -> export is byte-identical, odd frames and a
       written.frames.push_back(f);
       REQUIRE((*w)->append(f).ok());
     }
+    // How its connections ended (the connections table), a reason not valid UTF-8 included.
+    REQUIRE((*w)->connection_ended(
+                    {odd.id, 9, 5, store::ClosedBy::kServer, 4004, std::string("auth \xff failed")})
+                .ok());
+    REQUIRE((*w)->connection_ended({odd.id, 10, 6, store::ClosedBy::kLost, std::nullopt, ""}).ok());
     REQUIRE((*w)->end_recording(odd.id, 99, std::nullopt).ok());
     odd.ended_at_ns = 99;
     written.recordings.push_back(odd);
@@ -93,6 +98,18 @@ TEST_CASE("tools: export -> import -> export is byte-identical, odd frames and a
   CHECK(e1.out.empty());
   REQUIRE(gwtape({"import", dir.file("e1.jsonl"), "--out", dir.file("b.gwtape")}).exit_code == 0);
   check_log_holds(dir.file("b.gwtape"), written.frames, written.recordings);
+  {
+    auto reader = store::LogReader::open(dir.file("b.gwtape"));
+    REQUIRE(reader.ok());
+    auto ends = (*reader)->connection_ends();
+    REQUIRE(ends.ok());
+    REQUIRE(ends->size() == 4);  // two from write_log's reconnects, then the odd ones
+    CHECK(((*ends)[0].recording_id == 1 && (*ends)[0].conn == 1 && (*ends)[0].code == 4000));
+    CHECK(((*ends)[1].recording_id == 1 && (*ends)[1].conn == 2 && (*ends)[1].code == 1000));
+    CHECK(((*ends)[2].conn == 9 && (*ends)[2].code == 4004 && (*ends)[2].ts_ns == 5));
+    CHECK((*ends)[2].reason == "auth \xff failed");
+    CHECK(((*ends)[3].closed_by == store::ClosedBy::kLost && !(*ends)[3].code));
+  }
   CHECK(gwtape({"verify", dir.file("b.gwtape")}).exit_code == 0);
   auto e2 = gwtape({"export", dir.file("b.gwtape")});
   REQUIRE(e2.exit_code == 0);
@@ -101,6 +118,8 @@ TEST_CASE("tools: export -> import -> export is byte-identical, odd frames and a
   CHECK(first.find("\"b64\":\"/wAB\"") != std::string::npos);  // \xff\x00\x01
   CHECK(first.find("\"gateway_url\":{\"b64\":\"d3NzOi8v//4=\"}") != std::string::npos);
   CHECK(first.find("\"json\":\"\\u0000\"") != std::string::npos);  // NUL is valid UTF-8
+  CHECK(first.find("{\"type\":\"connection\",\"recording_id\":3,\"conn\":10,\"closed_at\":6,"
+                   "\"closed_by\":\"lost\",\"code\":null,\"reason\":\"\"}\n") != std::string::npos);
   CHECK(first.find("\"json\":\"{\\\"op\\\":1,\\\"d\\\":null}\\n  \"") != std::string::npos);
 
   // One recording: it keeps its id, and the round trip is exact too.
@@ -133,10 +152,15 @@ TEST_CASE("tools: import refuses a bad line with its number and leaves no log be
   std::vector<std::string> lines;
   for (std::size_t at = 0, nl; (nl = good.find('\n', at)) != std::string::npos; at = nl + 1)
     lines.push_back(good.substr(at, nl - at));
-  const std::string damages[] = {"{\"type\":\"frame\"", "[]",
+  const std::string damages[] = {"{\"type\":\"frame\"",
+                                 "[]",
                                  "{\"type\":\"frame\",\"recording_id\":9,"
                                  "\"conn\":1,\"ts_ns\":1,\"direction\":\"recv\",\"json\":\"\"}",
-                                 lines[299] + "x", std::string("\xff")};
+                                 lines[299] + "x",
+                                 std::string("\xff"),
+                                 "{\"type\":\"connection\",\"recording_id\":1,\"conn\":1,"
+                                 "\"closed_at\":1,\"closed_by\":\"nobody\",\"code\":null,"
+                                 "\"reason\":\"\"}"};
   for (const auto& damage : damages) {
     std::string text;
     for (std::size_t i = 0; i < lines.size(); ++i) text += (i == 299 ? damage : lines[i]) + "\n";

@@ -234,7 +234,8 @@ TEST_CASE("tools: the recipes answer what the frames say") {
     std::vector<std::string> actual;
     for (const auto& row : got)
       actual.push_back(row.at("recording_id") + "/" + row.at("conn") + " " + row.at("frames") +
-                       " " + row.at("opened_with") + " | " + row.at("ended_by"));
+                       " " + row.at("opened_with") + " | " + row.at("ended_by") + " | " +
+                       row.at("close"));
     // Frames per connection, counted from the written frames.
     std::map<std::pair<std::int64_t, std::uint32_t>, int> count;
     for (const auto& f : fx.written.frames) ++count[{f.recording_id, f.conn}];
@@ -242,12 +243,15 @@ TEST_CASE("tools: the recipes answer what the frames say") {
       return std::to_string(count[{rec, conn}]);
     };
     const std::vector<std::string> expected = {
-        "1/1 " + n(1, 1) + " identify | op 7 reconnect requested",
+        "1/1 " + n(1, 1) +
+            " identify | op 7 reconnect requested | client 4000: gateway asked to reconnect (op 7)",
         "1/2 " + n(1, 2) +
-            " resume | closed without op 7/9 (close code or network: not in the log)",
-        "1/3 " + n(1, 3) + " resume | op 9 invalid session, resumable: no",
-        "1/4 " + n(1, 4) + " identify | end of recording",
-        "2/1 " + n(2, 1) + " identify | end of recording"};
+            " resume | closed without op 7/9 (see close) | lost: connection reset by peer",
+        "1/3 " + n(1, 3) +
+            " resume | op 9 invalid session, resumable: no | client 1000: invalid session (not "
+            "resumable)",
+        "1/4 " + n(1, 4) + " identify | end of recording | <null>",
+        "2/1 " + n(2, 1) + " identify | end of recording | <null>"};
     CHECK(actual == expected);
   }
 

@@ -131,6 +131,19 @@ WrittenLog write_log(const std::string& path, const std::vector<LogSpec>& specs)
           add(store::Direction::kRecv, R"({"t":null,"s":null,"op":7,"d":null})");
         if (kind == Reconnect::kOp9Identify)
           add(store::Direction::kRecv, R"({"t":null,"s":null,"op":9,"d":false})");
+        // How the connection ended, as the gateway reports it to the recorder.
+        store::ConnectionEnd end{rec.id,       conn,
+                                 last_ts,      store::ClosedBy::kLost,
+                                 std::nullopt, "connection reset by peer"};
+        if (kind == Reconnect::kOp7Resume)
+          end = {rec.id,  conn,
+                 last_ts, store::ClosedBy::kClient,
+                 4000,    "gateway asked to reconnect (op 7)"};
+        if (kind == Reconnect::kOp9Identify)
+          end = {rec.id,  conn,
+                 last_ts, store::ClosedBy::kClient,
+                 1000,    "invalid session (not resumable)"};
+        REQUIRE((*writer)->connection_ended(end).ok());
         ++conn;
         add(store::Direction::kRecv, kHello);
         if (kind == Reconnect::kOp9Identify) {

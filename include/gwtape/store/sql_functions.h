@@ -29,7 +29,8 @@ struct SqliteCloser {
 using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
 
 // A read-only connection on a checked log (as LogReader::open checks it), with the functions
-// registered: what `gwtape query` runs user SQL on.
+// registered: what `gwtape query` runs user SQL on. On a log from before the `connections`
+// table, an empty temporary `connections` view stands in for it.
 Result<SqliteHandle> open_query_connection(const std::string& path);
 
 }  // namespace gwtape::store
