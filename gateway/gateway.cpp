@@ -89,6 +89,7 @@ Status Gateway::run() {
     }
     conn_.fetch_add(1);
     end_reported_ = false;
+    identify_at_ns_.reset();
     decompressor_ = make_decompressor(options_.compress, options_.connect.max_message_bytes);
     inflated_.clear();
     send_limiter_.reset();
@@ -143,6 +144,10 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
       close_connection(options_.protocol.resumable_close_code, "reconnecting");
       return Outcome::kNextConnection;
     }
+    if (identify_at_ns_ && clock_.now_ns() >= *identify_at_ns_) {
+      identify_at_ns_.reset();
+      if (Status st = send_identify(); !st.ok()) return lost_on_send(st.error(), result);
+    }
     // Queued user commands go out once the session is up, within the send limit.
     if (protocol_.phase() == Phase::kActive) {
       for (;;) {
@@ -160,6 +165,7 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
     const std::int64_t now = clock_.now_ns();
     std::int64_t deadline = now + 60'000 * kMsToNs;
     if (auto beat = protocol_.next_deadline_ns()) deadline = std::min(deadline, *beat);
+    if (identify_at_ns_) deadline = std::min(deadline, *identify_at_ns_);
     if (protocol_.heartbeat_interval_ns() > 0) {
       deadline = std::min(deadline, last_recv_ns_ + protocol_.heartbeat_interval_ns() +
                                         options_.extra_read_timeout_ns);
@@ -229,18 +235,22 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
     Status st = execute(actions, outcome, result, reconnect, resume);
     set_phase(protocol_.phase());
     if (protocol_.phase() == Phase::kActive) reached_active_ = true;
-    if (!st.ok()) {
-      // A send failed: the connection is gone; the protocol decides how to come back.
-      report(st.error());
-      connection_ended(ClosedBy::kLost, 0, st.error().message);
-      transport_->disconnect();
-      auto after = protocol_.on_closed(0, clock_.now_ns());
-      (void)execute(after, outcome, result, reconnect, resume);
-      return outcome == Outcome::kFatal ? Outcome::kFatal : Outcome::kNextConnection;
-    }
+    if (!st.ok()) return lost_on_send(st.error(), result);
     if (outcome == Outcome::kFatal) return outcome;
     if (reconnect) return Outcome::kNextConnection;
   }
+}
+
+Gateway::Outcome Gateway::lost_on_send(const Error& error, Status& result) {
+  report(error);
+  connection_ended(ClosedBy::kLost, 0, error.message);
+  transport_->disconnect();
+  auto after = protocol_.on_closed(0, clock_.now_ns());
+  Outcome outcome = Outcome::kNextConnection;
+  bool reconnect = false;
+  bool resume = false;
+  (void)execute(after, outcome, result, reconnect, resume);
+  return outcome == Outcome::kFatal ? Outcome::kFatal : Outcome::kNextConnection;
 }
 
 Status Gateway::execute(Actions& actions, Outcome& outcome, Status& result, bool& reconnect,
@@ -334,6 +344,8 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     if (&frame == &inflated_) inflated_.clear();
   }
   transport_->disconnect();
+  // A 1000 or 1001 close ends the session, even one whose READY arrived during the close.
+  if (code == 1000 || code == 1001) protocol_.give_up_session();
 }
 
 Status Gateway::send_command(Command command) {
@@ -349,12 +361,11 @@ Status Gateway::send_command(Command command) {
       const int shard = options_.identify.shard ? (*options_.identify.shard)[0] : 0;
       auto at = limiter_->acquire(shard, clock_.now_ns());
       if (!at.ok()) return at.error();
-      while (!stop_.load() && clock_.now_ns() < *at) {
-        clock_.sleep_until(std::min(*at, clock_.now_ns() + 100 * kMsToNs));
+      if (*at > clock_.now_ns()) {
+        identify_at_ns_ = *at;  // the loop sends it when the slot comes
+        return {};
       }
-      auto frame = encode(options_.identify);
-      if (!frame.ok()) return frame.error();
-      return send_frame(*frame, true);
+      return send_identify();
     }
     case Command::kResume: {
       ResumeData data{options_.identify.token, protocol_.session_id(),
@@ -365,6 +376,12 @@ Status Gateway::send_command(Command command) {
     }
   }
   return {};
+}
+
+Status Gateway::send_identify() {
+  auto frame = encode(options_.identify);
+  if (!frame.ok()) return frame.error();
+  return send_frame(*frame, true);
 }
 
 Status Gateway::send_frame(const std::string& text, bool priority) {

@@ -299,3 +299,38 @@ TEST_CASE("live: open(), the bot's commands, heartbeat(), identify() and resume(
   REQUIRE(srv->wait_for_identifies(2, 15s));
   CHECK(g.close().ok());
 }
+
+TEST_CASE("live: an identify waiting for its 5 s slot keeps the connection heartbeating",
+          "[live]") {
+  // Heartbeats far shorter than the identify spacing: a client that stopped its loop while
+  // waiting for the slot would miss beats and time out (live, shards sharing a limiter wait
+  // longer than Discord's 41 s interval).
+  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 600ms; });
+  LiveClient client(srv->url(), kToken);
+  REQUIRE(srv->wait_until_identified(10s));
+  client.gateway().identify();  // the second identify must wait for its slot
+  REQUIRE(srv->wait_for_identifies(2, 15s));
+  const auto ob = srv->observations();
+  for (const auto& e : client.errors()) UNSCOPED_INFO("client error: " << e);
+  for (const auto& c : ob.connections)
+    UNSCOPED_INFO("connection " << c.id << ": client close " << c.client_close_code.value_or(0)
+                                << " " << c.client_close_reason);
+  REQUIRE(ob.connections.size() == 2);  // no connection lost to a timeout meanwhile
+  const auto& second = ob.connections[1];
+  std::size_t beats_before = 0;
+  std::optional<std::chrono::steady_clock::time_point> identified_at;
+  for (const auto& f : ob.frames) {
+    if (f.connection != 2) continue;
+    if (f.op == 2) {
+      identified_at = f.at;
+      break;
+    }
+    if (f.op == 1) ++beats_before;
+  }
+  REQUIRE(identified_at.has_value());
+  CHECK(*identified_at - second.opened_at > 3s);  // paced (5 s after the first identify)
+  CHECK(beats_before >= 3);                       // and heartbeating all along
+  CHECK(client.errors().empty());
+  CHECK(client.close().ok());
+  CHECK(srv->observations().connections.size() == 2);
+}

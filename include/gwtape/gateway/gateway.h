@@ -150,6 +150,9 @@ class Gateway {
   // message is still incomplete; an error for corrupt compressed data.
   Result<std::string*> inflate(TransportMessage& message);
   Status send_command(Command command);
+  Status send_identify();
+  // A send failed: the connection is gone, the protocol decides how to come back.
+  Outcome lost_on_send(const Error& error, Status& result);
   Status queue(Result<std::string> frame);
   void report(const Error& error);
   // Offers the connection's end to on_end_, once per connection (the first cause wins).
@@ -185,8 +188,11 @@ class Gateway {
   Status result_;
   bool ended_ = false;  // run() returned (guarded by mu_)
   // Loop-thread state.
-  std::int64_t last_recv_ns_ = 0;      // last message (or the connect) on this connection
-  bool end_reported_ = false;          // connection_ended() ran for this connection
+  std::int64_t last_recv_ns_ = 0;  // last message (or the connect) on this connection
+  bool end_reported_ = false;      // connection_ended() ran for this connection
+  // An identify waiting for its IdentifyLimiter slot: the loop sends it then, and goes on
+  // heartbeating and reading meanwhile (shards sharing a limiter may wait a long time).
+  std::optional<std::int64_t> identify_at_ns_;
   std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
   bool reached_active_ = false;        // this connection got READY or RESUMED
 };
