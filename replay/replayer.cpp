@@ -99,9 +99,12 @@ void Replayer::execute(gateway::Actions& actions, std::int64_t frame_id) {
     } else if (auto* error = std::get_if<gateway::ProtocolError>(&action)) {
       ++stats_.protocol_errors;
       if (on_problem_) on_problem_(frame_id, error->error.message);
-    } else if (std::holds_alternative<gateway::Reconnect>(action) ||
-               std::holds_alternative<gateway::FatalClose>(action)) {
+    } else if (auto* reconnect = std::get_if<gateway::Reconnect>(&action)) {
       protocol_closed_ = true;
+      replay_close_code_ = reconnect->close_code;
+    } else if (std::holds_alternative<gateway::FatalClose>(action)) {
+      protocol_closed_ = true;
+      replay_close_code_ = 0;
     }
     // Reconnect and FatalClose: the log's next connection shows what followed. Live, the
     // gateway handles what still arrives during its close handshake as here: events are
@@ -135,10 +138,16 @@ void Replayer::end_connection(std::uint32_t conn, std::int64_t next_ts_ns, std::
     closed = protocol_.on_closed(static_cast<std::uint16_t>(end->code.value_or(0)), end->ts_ns);
   } else if (end->closed_by == store::ClosedBy::kLost) {
     closed = protocol_.on_closed(0, end->ts_ns);
-  } else if (!protocol_closed_ && (end->code == 1000 || end->code == 1001)) {
-    // The client closed for a reason the frames do not show (the bot's identify() or
-    // close()): with 1000 or 1001 the session ends.
-    protocol_.give_up_session();
+  } else {
+    // The client closed. When the replayed protocol asked for it, the code must be the one
+    // live sent; otherwise it came from the bot or a timeout, and is followed.
+    if (protocol_closed_ && replay_close_code_ != 0 && end->code &&
+        *end->code != replay_close_code_) {
+      divergences_.push_back({frame_id,
+                              "close " + std::to_string(*end->code) + " (" + end->reason + ")",
+                              "close " + std::to_string(replay_close_code_)});
+    }
+    if (end->code == 1000 || end->code == 1001) protocol_.give_up_session();  // as live
   }
   execute(closed, frame_id);
   protocol_closed_ = false;

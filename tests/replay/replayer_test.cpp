@@ -156,6 +156,29 @@ TEST_CASE("replay rebuilds the live state: same digest, every time, no divergenc
   const std::string out(buf, got);
   CHECK(out.find("\"digest\":\"" + live.digest + "\"") != std::string::npos);
   CHECK(out.find("\"digest_matches_live\":true") != std::string::npos);
+
+  // The op 7 made the client close with 4000 (to resume). Had live closed with 1000, the
+  // protocol's own close would differ from the recorded one: a divergence, named.
+  const auto changed = fresh("live-changed.gwtape");
+  std::filesystem::copy_file(log, changed);
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(changed.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db,
+                         "UPDATE connections SET code = 1000 WHERE conn = 1 AND "
+                         "closed_by = 'client' AND code = 4000",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    CHECK(sqlite3_changes(db) == 1);
+    sqlite3_close(db);
+  }
+  auto r = replay::Replayer::open(changed.string());
+  REQUIRE(r.ok());
+  REQUIRE((*r)->run().ok());
+  REQUIRE_FALSE((*r)->divergences().empty());
+  const auto& first = (*r)->divergences().front();
+  CHECK(first.expected.rfind("close 1000 (", 0) == 0);
+  CHECK(first.actual == "close 4000");
+  CHECK(first.frame_id > 0);
 }
 
 TEST_CASE("replay stops at a corrupt frame with its id, or skips it with skip_bad",

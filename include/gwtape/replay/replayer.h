@@ -15,9 +15,11 @@
 // At a connection boundary the replayer takes the recorded end of the connection (the log's
 // `connections` table): a server close goes through Protocol::on_closed with its code (so a
 // change in what the library does after 4000, 4007, 4009 or a fatal code is a divergence), a
-// lost connection as a close without a code; a close the client made without the replayed
-// protocol asking for it (the bot's identify(), reconnect() or close(), or a timeout) is
-// followed: 1000 and 1001 give the session up. A log without that table (or a connection
+// lost connection as a close without a code. A close the client made is followed (1000 and
+// 1001 give the session up, as live); when the replayed protocol asked for that close itself
+// (op 7, op 9) with another code than the recorded one, that is a divergence ("close 1000"
+// recorded, "close 4000" replayed). A close the protocol did not ask for came from the bot
+// (identify(), reconnect(), close()) or a timeout. A log without that table (or a connection
 // the recorder did not see end) falls back to following the recorded choice between resume
 // and identify.
 //
@@ -56,9 +58,11 @@ struct ReplayOptions {
 };
 
 struct Divergence {
-  std::int64_t frame_id = 0;  // the recorded send that differs (0: none was recorded)
-  std::string expected;       // what the log holds
-  std::string actual;         // what the replayed protocol sent
+  // The recorded send that differs (0: none was recorded); for a close, the first frame after
+  // it.
+  std::int64_t frame_id = 0;
+  std::string expected;  // what the log holds
+  std::string actual;    // what the replayed protocol sent
 };
 
 struct ReplayStats {
@@ -119,8 +123,9 @@ class Replayer {
   gateway::Actions actions_;  // reused from frame to frame
   ReplayStats stats_;
   bool stop_ = false;
-  bool protocol_closed_ = false;  // the replayed protocol asked to close this connection
-  bool end_recorded_ = false;     // the log says how the previous connection ended
+  bool protocol_closed_ = false;         // the replayed protocol asked to close this connection
+  std::uint16_t replay_close_code_ = 0;  // with this code (0: none, or fatal)
+  bool end_recorded_ = false;            // the log says how the previous connection ended
 };
 
 }  // namespace gwtape::replay
