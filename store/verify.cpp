@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codec.h"
+#include "gwtape/store/frame.h"
 #include "schema.h"
 #include "sqlite_util.h"
 
@@ -23,6 +24,9 @@ class Verifier {
       // Each pass stops at its first problem; the earliest frame among them is reported.
       for (auto pass : {&Verifier::blocks, &Verifier::pending, &Verifier::frames}) {
         if (auto st = (this->*pass)(); !st) return std::move(st).error();
+      }
+      if (!report_.problem) {
+        if (auto st = connections(); !st) return std::move(st).error();
       }
     }
     return std::move(report_);
@@ -184,6 +188,35 @@ class Verifier {
     if (!report_.problem && static_cast<std::int64_t>(sizes_.size()) > report_.frames)
       problem(report_.frames + 1, "stored text without a frame row");
     return {};
+  }
+
+  // Each connection end belongs to a recording, says who closed, and has a close code or none.
+  Status connections() {
+    bool table = false;
+    Status st = each("SELECT 1 FROM sqlite_schema WHERE name = 'connections'", [&](Stmt&) {
+      table = true;
+      return false;
+    });
+    if (!st || !table) return st;
+    return each(
+        "SELECT c.rec, c.conn, c.closed_by, c.code, r.id FROM connections c "
+        "LEFT JOIN recordings r ON r.id = c.rec ORDER BY c.rec, c.conn",
+        [&](Stmt& s) {
+          const std::string where = "connection " + std::to_string(s.int64(1)) + " of recording " +
+                                    std::to_string(s.int64(0)) + ": ";
+          if (s.is_null(4)) {
+            problem(std::nullopt, where + "no such recording");
+          } else if (!closed_by_from_name(s.bytes(2))) {
+            problem(std::nullopt, where + "closed_by '" + std::string(s.bytes(2)) +
+                                      "' is not server, client or lost");
+          } else if (!s.is_null(3) && (s.int64(3) < 0 || s.int64(3) > 0xFFFF)) {
+            problem(std::nullopt,
+                    where + "close code " + std::to_string(s.int64(3)) + " is not 0-65535");
+          } else {
+            return true;
+          }
+          return false;
+        });
   }
 
   std::string path_;

@@ -94,6 +94,26 @@ TEST_CASE("store: verify reports the first problem with its frame id") {
     CHECK(v->problem->frame_id == 700);
     CHECK(v->problem->message.find("sequence") != std::string::npos);
   }
+  SECTION("a connection end of no recording, or with an unknown closer or code") {
+    const std::pair<const char*, const char*> cases[] = {
+        {"INSERT INTO connections VALUES(9, 1, 5, 'server', 4000, '')", "no such recording"},
+        {"INSERT INTO connections VALUES(1, 1, 5, 'nobody', 4000, '')", "'nobody'"},
+        {"INSERT INTO connections VALUES(1, 2, 5, 'server', 70000, '')", "close code 70000"}};
+    for (const auto& [sql, what] : cases) {
+      tamper(path, "DELETE FROM connections");
+      tamper(path, sql);
+      auto v = verify(path);
+      REQUIRE(v.ok());
+      REQUIRE(!v->ok());
+      CHECK_FALSE(v->problem->frame_id.has_value());
+      CHECK(v->problem->message.find(what) != std::string::npos);
+    }
+    tamper(path, "DELETE FROM connections");
+    tamper(path, "INSERT INTO connections VALUES(1, 1, 5, 'lost', NULL, 'reset')");
+    auto v = verify(path);
+    REQUIRE(v.ok());
+    CHECK(v->ok());
+  }
   SECTION("a size that disagrees with the stored text") {
     tamper(path, "UPDATE frames SET size = size + 1 WHERE id = 42");
     auto v = verify(path);
