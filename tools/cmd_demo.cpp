@@ -190,7 +190,10 @@ int run(const Args& args) {
               replay_digest.c_str(), live_digest == replay_digest ? "(equal)" : "(DIFFERENT)");
   std::printf("   %zu divergences between the recorded and the replayed identify/resume\n",
               r.divergences().size());
-  std::printf("\nTry: gwtape replay %s --summary\n", out.c_str());
+  std::printf(
+      "\nTry: gwtape replay %s --summary\n"
+      "     gwtape query %s \"SELECT conn, closed_by, code, reason FROM connections\"\n",
+      out.c_str(), out.c_str());
   return live_digest == replay_digest && r.divergences().empty() ? kOk : kFailure;
 }
 
