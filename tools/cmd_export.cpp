@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "cli.h"
 #include "export_format.h"
@@ -110,6 +111,8 @@ int run(const Args& args) {
   }
   store::FrameQuery query;
   query.recording_id = only;
+  // Reading and decompressing on another core while this one writes JSON.
+  query.read_ahead = std::thread::hardware_concurrency() > 1;
   auto cursor = (*reader)->frames(query);
   if (!cursor) return report_store_error(kExportCommand, cursor.error());
 
