@@ -24,12 +24,13 @@ void Recorder::on_frame(const gateway::FrameRecord& frame) {
   (frame.direction == gateway::Direction::kSend ? sent_ : received_)++;
   bytes_ += out.text.size();
   if (auto st = writer_.append(std::move(out)); !st.ok()) {
-    std::lock_guard lock(mu_);
-    if (status_.ok()) {
-      status_ = make_error(Errc::kWriter, "recorder: frame " + std::to_string(frames_.load()) +
-                                              ": " + st.error().message);
-    }
+    keep_first_error("frame " + std::to_string(frames_.load()) + ": " + st.error().message);
   }
+}
+
+void Recorder::keep_first_error(const std::string& what) {
+  std::lock_guard lock(mu_);
+  if (status_.ok()) status_ = make_error(Errc::kWriter, "recorder: " + what);
 }
 
 void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
@@ -44,11 +45,8 @@ void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
   out.reason.assign(end.reason);
   masked_ += static_cast<std::uint64_t>(mask_.apply(out.reason));
   if (auto st = writer_.connection_ended(std::move(out)); !st.ok()) {
-    std::lock_guard lock(mu_);
-    if (status_.ok()) {
-      status_ = make_error(Errc::kWriter, "recorder: the end of connection " +
-                                              std::to_string(end.conn) + ": " + st.error().message);
-    }
+    keep_first_error("the end of connection " + std::to_string(end.conn) + ": " +
+                     st.error().message);
   }
 }
 

@@ -51,6 +51,8 @@ class Recorder {
   Status status() const;
 
  private:
+  void keep_first_error(const std::string& what);  // status() keeps the first
+
   store::LogWriter& writer_;
   std::int64_t recording_id_;
   TokenMask mask_;
