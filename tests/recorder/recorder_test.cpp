@@ -73,3 +73,33 @@ TEST_CASE("the recorder writes every frame in order, token masked, rules applied
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(bytes.find("SECRET-token") == std::string::npos);
 }
+
+TEST_CASE("the recorder keeps connection ends, the token masked, and the first writer error",
+          "[recorder]") {
+  const std::string token = "Bot.SECRET-token_456";
+  const auto path = temp_log("ends.gwtape");
+  auto writer = store::LogWriter::open(path.string());
+  REQUIRE(writer.ok());
+  auto rec_id = (*writer)->begin_recording({});
+  REQUIRE(rec_id.ok());
+  recorder::Recorder rec(**writer, *rec_id, {token, {}});
+  rec.on_connection_end({1, 5, gateway::ClosedBy::kServer, 4000, "unknown error"});
+  rec.on_connection_end({2, 6, gateway::ClosedBy::kLost, std::nullopt, "reset near " + token});
+  REQUIRE((*writer)->flush().ok());
+  CHECK(rec.status().ok());
+  auto reader = store::LogReader::open(path.string());
+  REQUIRE(reader.ok());
+  auto ends = (*reader)->connection_ends();
+  REQUIRE(ends.ok());
+  REQUIRE(ends->size() == 2);
+  CHECK(((*ends)[0].closed_by == store::ClosedBy::kServer && (*ends)[0].code == 4000));
+  CHECK((*ends)[0].ts_ns == 5);
+  CHECK((*ends)[1].reason == "reset near [token redacted]");
+  CHECK_FALSE((*ends)[1].code.has_value());
+  // A writer that refuses (closed): the recorder keeps the first error, naming the connection.
+  REQUIRE((*writer)->close().ok());
+  rec.on_connection_end({3, 7, gateway::ClosedBy::kClient, 1000, "closing"});
+  rec.on_connection_end({4, 8, gateway::ClosedBy::kClient, 1000, "closing"});
+  REQUIRE_FALSE(rec.status().ok());
+  CHECK(rec.status().error().message.find("recorder: the end of connection 3: ") == 0);
+}
