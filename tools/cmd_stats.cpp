@@ -58,8 +58,13 @@ std::string to_json(const LogSummary& s) {
            ",\"connections\":" + n(r.connections) + ",\"reconnects\":" + n(r.reconnects()) +
            ",\"reconnect_requests\":" + n(r.reconnect_requests) +
            ",\"invalid_sessions\":" + n(r.invalid_sessions) + ",\"identifies\":" + n(r.identifies) +
-           ",\"resumes\":" + n(r.resumes) + ",\"dispatches\":" + n(r.dispatches) +
-           ",\"dispatches_by_type\":{";
+           ",\"resumes\":" + n(r.resumes) + ",\"closes\":{";
+    for (std::size_t k = 0; k < r.closes.size(); ++k) {
+      if (k) out += ',';
+      append_json_string_lossy(out, r.closes[k].first);
+      out += ':' + n(r.closes[k].second);
+    }
+    out += "},\"dispatches\":" + n(r.dispatches) + ",\"dispatches_by_type\":{";
     for (std::size_t k = 0; k < r.by_type.size(); ++k) {
       if (k) out += ',';
       append_json_string_lossy(out, r.by_type[k].first);
@@ -116,6 +121,7 @@ std::string to_text(const LogSummary& s) {
                   format_bytes(r.stored_bytes).c_str(), ratio(r.raw_bytes, r.stored_bytes),
                   static_cast<long long>(r.dispatches));
     out += buf;
+    out += "  closes       " + closes_text(r) + "\n";
     for (const auto& [name, count] : r.by_type) {
       std::snprintf(buf, sizeof buf, "    %-34s %10lld\n", name.c_str(),
                     static_cast<long long>(count));

@@ -104,6 +104,20 @@ store::Result<LogSummary> summarize(const std::string& path) {
                });
   if (!st) return std::move(st).error();
 
+  st = each_row(db, path,
+                "SELECT rec, closed_by || coalesce(' ' || code, '') AS how, count(*) "
+                "FROM connections GROUP BY rec, how ORDER BY rec, count(*) DESC, how",
+                [&](sqlite3_stmt* s) {
+                  RecordingSummary* r = at(s);
+                  if (!r) return;
+                  const auto* how = sqlite3_column_text(s, 1);
+                  r->closes.emplace_back(
+                      std::string(reinterpret_cast<const char*>(how),
+                                  static_cast<std::size_t>(sqlite3_column_bytes(s, 1))),
+                      sqlite3_column_int64(s, 2));
+                });
+  if (!st) return std::move(st).error();
+
   std::vector<Tally> tallies(out.recordings.size());
   for (auto& r : out.recordings) {
     const std::int64_t start = r.recording.info.started_at_ns;
@@ -170,6 +184,16 @@ std::string format_utc(std::int64_t ns) {
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
   return buf;
+}
+
+std::string closes_text(const RecordingSummary& r) {
+  if (r.closes.empty()) return "none recorded";
+  std::string out;
+  for (const auto& [how, count] : r.closes) {
+    if (!out.empty()) out += ", ";
+    out += how + " x" + std::to_string(count);
+  }
+  return out;
 }
 
 std::string format_duration(std::int64_t ns) {

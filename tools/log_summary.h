@@ -6,7 +6,9 @@
 //   duration     ended_at - started_at, or (last frame - started_at) when it did not end
 //   connections  distinct `conn` values; reconnects = connections - 1
 //   resumes      op 6 frames sent; identifies: op 2 sent; reconnect requests: op 7 received;
-//                invalid sessions: op 9 received (close codes are not frames: not in a log)
+//                invalid sessions: op 9 received
+//   closes       the recorded connection ends (the `connections` table) by "closer code":
+//                "server 4000", "client 1000", "lost"; none for logs from before the table
 //   dispatches   op 0 frames received, by `t`
 //   stored_bytes the recording's share of the compressed text (store::RecordingBytes)
 // The chart counts dispatches per time bucket since started_at: the bucket is the smallest
@@ -46,6 +48,7 @@ struct RecordingSummary {
   std::int64_t reconnect_requests = 0, invalid_sessions = 0, identifies = 0, resumes = 0;
   std::int64_t dispatches = 0;
   std::vector<std::pair<std::string, std::int64_t>> by_type;  // most frequent first
+  std::vector<std::pair<std::string, std::int64_t>> closes;   // most frequent first
   std::int64_t bucket_ns = 1'000'000'000;
   std::vector<ChartSeries> series;  // busiest first, "other" last
 
@@ -69,5 +72,7 @@ std::string format_utc(std::int64_t ns);
 std::string format_duration(std::int64_t ns);
 // "12.3 MB", "950 B" (decimal units)
 std::string format_bytes(std::int64_t bytes);
+// "client 4000 x2, lost x1", or "none recorded"
+std::string closes_text(const RecordingSummary& r);
 
 }  // namespace gwtape::tools

@@ -108,6 +108,16 @@ TEST_CASE("tools: stats --json reports the contract's figures and per-recording 
     stored_total += stored;
   }
   CHECK(stored_total <= frame_bytes);
+  // How the connections ended, as write_log recorded them (op 7: the client closed with 4000
+  // to resume; a drop: lost; op 9 false: the client closed with 1000).
+  std::map<std::string, std::int64_t> closes[2];
+  for (simdjson::dom::object rec : recs) {
+    for (auto [k, v] : rec["closes"].get_object())
+      closes[rec["id"].get_int64().value() - 1][std::string(k)] = v.get_int64().value();
+  }
+  CHECK(closes[0] ==
+        std::map<std::string, std::int64_t>{{"client 1000", 1}, {"client 4000", 1}, {"lost", 1}});
+  CHECK(closes[1].empty());
   CHECK(expected.at(1).op7 == 1);
   CHECK(expected.at(1).op9 == 1);
   CHECK(expected.at(1).resumes == 2);
@@ -124,6 +134,9 @@ TEST_CASE("tools: stats text names duration, reconnects, resumes, bytes and even
   CHECK(r.out.find("connections  4: 3 reconnects; 1 reconnect requests (op 7), 1 invalid sessions "
                    "(op 9)") != std::string::npos);
   CHECK(r.out.find("2 identifies (op 2 sent), 2 resumes (op 6 sent)") != std::string::npos);
+  CHECK(r.out.find("  closes       client 1000 x1, client 4000 x1, lost x1\n") !=
+        std::string::npos);
+  CHECK(r.out.find("  closes       none recorded\n") != std::string::npos);  // recording 2
   CHECK(r.out.find("did not end cleanly") != std::string::npos);
   // "  bytes        3.6 MB raw, 668.0 kB stored (5.32x)": sizes in units, then the ratio.
   const std::size_t bytes = r.out.find("\n  bytes        ");
@@ -172,6 +185,10 @@ TEST_CASE("tools: stats --html renders in headless Chromium: one series per even
     CHECK(count(page, load) == 0);
   CHECK(page.find("<script") == std::string::npos);
   CHECK(page.find("<link") == std::string::npos);
+  // Each recording's summary says how its connections ended.
+  CHECK(page.find("<td data-key=\"closes\">client 1000 x1, client 4000 x1, lost x1</td>") !=
+        std::string::npos);
+  CHECK(page.find("<td data-key=\"closes\">none recorded</td>") != std::string::npos);
 
   // The test's own probe, appended to a copy: after layout, it measures every series path and
   // writes what it found into the DOM, which --dump-dom then prints.
