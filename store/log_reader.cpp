@@ -176,12 +176,9 @@ Result<std::vector<ConnectionEnd>> LogReader::connection_ends(
     std::optional<std::int64_t> recording_id) {
   std::vector<ConnectionEnd> out;
   sqlite3* db = impl_->db.get();
-  auto exists = Stmt::prepare(db, "SELECT 1 FROM sqlite_schema WHERE name = 'connections'");
+  auto exists = has_connections_table(db, impl_->path);
   if (!exists) return std::move(exists).error();
-  if (int rc = exists->step(); rc != SQLITE_ROW) {
-    if (rc == SQLITE_DONE) return out;  // a log from before the table
-    return sqlite_error(db, rc, impl_->path + ": connections");
-  }
+  if (!*exists) return out;  // a log from before the table
   auto s = Stmt::prepare(db,
                          "SELECT rec, conn, closed_at, closed_by, code, reason FROM connections "
                          "WHERE ?1 IS NULL OR rec = ?1 ORDER BY rec, conn");
@@ -265,15 +262,11 @@ Result<SqliteHandle> open_query_connection(const std::string& path) {
   const char* sql =
       "CREATE TEMP VIEW IF NOT EXISTS connections AS SELECT NULL AS rec, NULL AS conn, "
       "NULL AS closed_at, NULL AS closed_by, NULL AS code, NULL AS reason WHERE 0";
-  auto exists =
-      Stmt::prepare(db->get(), "SELECT 1 FROM main.sqlite_schema WHERE name = 'connections'");
+  auto exists = has_connections_table(db->get(), path);
   if (!exists) return std::move(exists).error();
-  const int rc = exists->step();
-  if (rc == SQLITE_DONE) {
+  if (!*exists) {
     if (int e = sqlite3_exec(db->get(), sql, nullptr, nullptr, nullptr); e != SQLITE_OK)
       return sqlite_error(db->get(), e, path + ": connections");
-  } else if (rc != SQLITE_ROW) {
-    return sqlite_error(db->get(), rc, path + ": connections");
   }
   return db;
 }

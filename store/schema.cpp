@@ -236,6 +236,15 @@ Result<SqliteHandle> open_checked_read_only(const std::string& path) {
   return db;
 }
 
+Result<bool> has_connections_table(sqlite3* db, const std::string& path) {
+  auto s = Stmt::prepare(db, "SELECT 1 FROM main.sqlite_schema WHERE name = 'connections'");
+  if (!s) return std::move(s).error();
+  const int rc = s->step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return sqlite_error(db, rc, path + ": connections");
+}
+
 Result<SqliteHandle> open_for_writing(const std::string& path, const std::string& vfs) {
   {
     auto ro = open_checked_read_only(path);

@@ -23,6 +23,10 @@ extern const char* const kSchemaSql;
 // The `connections` table, IF NOT EXISTS: run with kSchemaSql, and by every writer's open.
 extern const char* const kConnectionsSql;
 
+// True when the log on `db` has the `connections` table (logs written before it do not).
+// Errors: SQLite's, prefixed with `path`.
+Result<bool> has_connections_table(sqlite3* db, const std::string& path);
+
 // Opens an existing log read-only and checks it (application_id, version, schema readable).
 // Errors: kIo (missing or unreadable), kNotALog (empty, not SQLite, not ours), kVersion,
 // kCorrupt (truncated, malformed).

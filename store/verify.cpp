@@ -192,12 +192,9 @@ class Verifier {
 
   // Each connection end belongs to a recording, says who closed, and has a close code or none.
   Status connections() {
-    bool table = false;
-    Status st = each("SELECT 1 FROM sqlite_schema WHERE name = 'connections'", [&](Stmt&) {
-      table = true;
-      return false;
-    });
-    if (!st || !table) return st;
+    auto table = has_connections_table(db_, path_);
+    if (!table) return std::move(table).error();
+    if (!*table) return {};
     return each(
         "SELECT c.rec, c.conn, c.closed_by, c.code, r.id FROM connections c "
         "LEFT JOIN recordings r ON r.id = c.rec ORDER BY c.rec, c.conn",
