@@ -344,8 +344,8 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     if (&frame == &inflated_) inflated_.clear();
   }
   transport_->disconnect();
-  // A 1000 or 1001 close ends the session, even one whose READY arrived during the close.
-  if (code == 1000 || code == 1001) protocol_.give_up_session();
+  // After the handshake: a READY that arrived during a 1000 close does not make it resumable.
+  protocol_.on_client_close(code);
 }
 
 Status Gateway::send_command(Command command) {

@@ -107,6 +107,10 @@ void Protocol::give_up_session() {
   if (phase_ == Phase::kResuming) phase_ = Phase::kIdentifying;
 }
 
+void Protocol::on_client_close(std::uint16_t code) {
+  if (code == 1000 || code == 1001) give_up_session();
+}
+
 void Protocol::on_heartbeat_sent(std::int64_t now_ns) {
   awaiting_ack_ = true;
   if (interval_ns_ > 0) next_beat_ns_ = now_ns + interval_ns_;

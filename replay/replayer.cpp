@@ -147,7 +147,7 @@ void Replayer::end_connection(std::uint32_t conn, std::int64_t next_ts_ns, std::
                               "close " + std::to_string(*end->code) + " (" + end->reason + ")",
                               "close " + std::to_string(replay_close_code_)});
     }
-    if (end->code == 1000 || end->code == 1001) protocol_.give_up_session();  // as live
+    if (end->code) protocol_.on_client_close(static_cast<std::uint16_t>(*end->code));  // as live
   }
   execute(closed, frame_id);
   protocol_closed_ = false;

@@ -130,6 +130,21 @@ TEST_CASE("op 7 reconnects and resumes; HELLO then sends RESUME", "[gateway][pro
   CHECK(p.phase() == Phase::kActive);
 }
 
+TEST_CASE("our close with 1000 or 1001 ends the session; other codes keep it",
+          "[gateway][protocol]") {
+  for (std::uint16_t code : {1000, 1001, 4000, 1012}) {
+    INFO("close " << code);
+    SplitMix64 random(3);
+    Protocol p = ready_protocol(random);
+    p.on_client_close(code);
+    p.on_connected(6 * kMs);
+    const bool ends = code == 1000 || code == 1001;
+    CHECK(only<SendCommand>(p.handle_op(kHello, 6 * kMs, random))->command ==
+          (ends ? Command::kIdentify : Command::kResume));
+    CHECK(p.session_id().empty() == ends);
+  }
+}
+
 TEST_CASE("op 9 true resumes, false waits 1-5 s and identifies", "[gateway][protocol]") {
   SplitMix64 random(11);
   Protocol p = ready_protocol(random);

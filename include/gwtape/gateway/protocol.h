@@ -108,6 +108,9 @@ class Protocol {
   // The connection ended: a close frame from the peer (code 0 when there was none: a
   // dropped TCP connection, a TLS error).
   Actions on_closed(std::uint16_t code, std::int64_t now_ns);
+  // We closed the connection with `code` (the close handshake is over): 1000 and 1001 end the
+  // session, so the next connection identifies; any other code keeps it resumable.
+  void on_client_close(std::uint16_t code);
   // We sent a heartbeat (scheduled, or in answer to op 1): an ACK is now due.
   void on_heartbeat_sent(std::int64_t now_ns);
 
