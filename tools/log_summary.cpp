@@ -10,6 +10,7 @@
 
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/sql_functions.h"
+#include "query_output.h"
 
 namespace gwtape::tools {
 namespace {
@@ -110,11 +111,8 @@ store::Result<LogSummary> summarize(const std::string& path) {
                 [&](sqlite3_stmt* s) {
                   RecordingSummary* r = at(s);
                   if (!r) return;
-                  const auto* how = sqlite3_column_text(s, 1);
-                  r->closes.emplace_back(
-                      std::string(reinterpret_cast<const char*>(how),
-                                  static_cast<std::size_t>(sqlite3_column_bytes(s, 1))),
-                      sqlite3_column_int64(s, 2));
+                  r->closes.emplace_back(std::string(column_bytes(s, 1)),
+                                         sqlite3_column_int64(s, 2));
                 });
   if (!st) return std::move(st).error();
 
@@ -132,9 +130,7 @@ store::Result<LogSummary> summarize(const std::string& path) {
       [&](sqlite3_stmt* s) {
         RecordingSummary* r = at(s);
         if (!r) return;
-        const auto* t = sqlite3_column_text(s, 2);
-        std::string name(reinterpret_cast<const char*>(t),
-                         static_cast<std::size_t>(sqlite3_column_bytes(s, 2)));
+        std::string name(column_bytes(s, 2));
         auto& [count, buckets] = tallies[index[r->recording.id]].by_type[name];
         ++count;
         const std::int64_t dt = sqlite3_column_int64(s, 1) - r->recording.info.started_at_ns;

@@ -10,8 +10,6 @@
 #include "json_text.h"
 
 namespace gwtape::tools {
-namespace {
-
 std::string_view column_bytes(sqlite3_stmt* stmt, int i) {
   // text() first, then bytes(): the documented order that keeps the pointer valid.
   const auto* p = sqlite3_column_text(stmt, i);
@@ -19,6 +17,8 @@ std::string_view column_bytes(sqlite3_stmt* stmt, int i) {
   return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
            : std::string_view();
 }
+
+namespace {
 
 std::string_view blob_bytes(sqlite3_stmt* stmt, int i) {
   const void* p = sqlite3_column_blob(stmt, i);

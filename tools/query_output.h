@@ -66,4 +66,7 @@ class QueryOutput {
 
 std::unique_ptr<QueryOutput> make_query_output(QueryFormat format, OutputSpool& spool);
 
+// Column i of the current row as its text bytes (empty for NULL); valid until the next step.
+std::string_view column_bytes(sqlite3_stmt* stmt, int i);
+
 }  // namespace gwtape::tools
