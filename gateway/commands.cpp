@@ -82,7 +82,10 @@ Result<std::string> encode(const IdentifyData& d) {
         .string(d.properties.device)
         .end_object();
     w.key("intents").unsigned_integer(d.intents);
-    w.key("compress").boolean(d.compress);
+    // Payload compression (each message zlib-compressed alone) is not offered: transport
+    // compression (zlib-stream, zstd-stream) does the job better, and Discord turns payload
+    // compression off when it is used. Said explicitly, so the server never compresses.
+    w.key("compress").boolean(false);
     w.key("large_threshold").integer(d.large_threshold);
     if (d.shard) {
       w.key("shard").begin_array().integer((*d.shard)[0]).integer((*d.shard)[1]).end_array();

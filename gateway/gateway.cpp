@@ -8,6 +8,8 @@ namespace gwtape::gateway {
 namespace {
 
 constexpr std::int64_t kMsToNs = 1'000'000;
+// The longest the loop blocks in one read when no timer is due (close() interrupts it anyway).
+constexpr std::int64_t kIdleWaitNs = 60'000 * kMsToNs;
 
 }  // namespace
 
@@ -17,8 +19,14 @@ Gateway::Gateway(GatewayOptions options, std::unique_ptr<Transport> transport, C
       transport_(std::move(transport)),
       clock_(clock),
       random_(random),
-      limiter_(limiter ? std::move(limiter) : std::make_shared<IdentifyLimiter>()),
-      protocol_(options_.protocol) {}
+      protocol_(
+          [this] {
+            // The seed's WSTimeout bounds the wait for HELLO as it bounds the connect.
+            ProtocolOptions p = options_.protocol;
+            p.hello_timeout_ns = std::min(p.hello_timeout_ns, options_.connect.connect_timeout_ns);
+            return p;
+          }(),
+          options_.identify, std::move(limiter)) {}
 
 Gateway::~Gateway() {
   if (thread_.joinable()) (void)close();
@@ -38,14 +46,23 @@ void Gateway::report(const Error& error) {
   if (on_error_) on_error_(error);
 }
 
-void Gateway::backoff_sleep(unsigned attempt) {
-  // Exponential with full jitter in [0.5, 1) of the step, interruptible by close().
+void Gateway::set_phase(Phase p) {
+  if (phase_.exchange(p) == p) return;
+  std::lock_guard lock(mu_);
+  cv_.notify_all();
+}
+
+std::int64_t Gateway::backoff_ns(unsigned attempt) {
+  // Exponential, capped, with jitter in [0.5, 1) of the step: clients that lost the same
+  // gateway do not all come back at once.
   const double step =
-      static_cast<double>(options_.backoff_initial_ns) * std::pow(2.0, std::min(attempt, 16u));
-  const auto delay =
-      static_cast<std::int64_t>(std::min(step, static_cast<double>(options_.backoff_max_ns)) *
-                                (0.5 + 0.5 * random_.uniform01()));
-  const std::int64_t deadline = clock_.now_ns() + delay;
+      static_cast<double>(options_.backoff_initial_ns) * std::pow(2.0, std::min(attempt, 30u));
+  return static_cast<std::int64_t>(std::min(step, static_cast<double>(options_.backoff_max_ns)) *
+                                   (0.5 + 0.5 * random_.uniform01()));
+}
+
+void Gateway::pause(std::int64_t delay_ns) {
+  const std::int64_t deadline = clock_.now_ns() + delay_ns;
   while (!stop_.load() && clock_.now_ns() < deadline) {
     clock_.sleep_until(std::min(deadline, clock_.now_ns() + 100 * kMsToNs));
   }
@@ -59,62 +76,63 @@ Status Gateway::run() {
     return make_error(Errc::kInvalidArgument, "gateway: intents are required since API v8");
   }
   if (options_.url.empty()) return make_error(Errc::kInvalidArgument, "gateway: no URL");
-  // Connections in a row that never reached READY/RESUMED (failed connects included):
-  // more than `retries` of them and the gateway gives up (the seed's WSRetries).
+  wall_offset_ns_ = clock_.wall_ns() - clock_.now_ns();
+  // Connections in a row that failed or never reached READY / RESUMED.
   unsigned failures = 0;
-  bool resume = false;
+  // The last connect to resume_gateway_url failed: Discord says to go back to the original URL.
+  bool resume_host_failed = false;
   Status result;
   auto give_up = [&](const std::string& why) {
-    result =
-        make_error(Errc::kMaxTries, "gateway: max tries reached (" +
-                                        std::to_string(options_.retries) + " retries): " + why);
+    result = make_error(Errc::kMaxTries, "gateway: max tries reached (" +
+                                             std::to_string(*options_.max_retries) +
+                                             " retries): " + why);
     if (on_fatal_) on_fatal_(result.error());
   };
+  auto too_many = [&] { return options_.max_retries && failures > *options_.max_retries; };
   while (!stop_.load()) {
-    // Resume goes to resume_gateway_url; identify to the original URL.
-    const bool can_resume = resume && protocol_.can_resume(clock_.now_ns());
-    const std::string& base = can_resume && !protocol_.resume_gateway_url().empty()
-                                  ? protocol_.resume_gateway_url()
-                                  : options_.url;
-    const std::string url = connect_url(base, options_.compress);
+    // A resume goes to resume_gateway_url (unless it just failed); an identify to the original.
+    const bool to_resume_host = protocol_.can_resume(clock_.now_ns()) &&
+                                !protocol_.resume_gateway_url().empty() && !resume_host_failed;
+    const std::string url = connect_url(
+        to_resume_host ? protocol_.resume_gateway_url() : options_.url, options_.compress);
     Status connected = transport_->connect(url, options_.connect);
     if (!connected.ok()) {
       report(connected.error());
-      if (++failures > options_.retries) {
+      resume_host_failed = to_resume_host;
+      ++failures;
+      if (too_many()) {
         give_up(connected.error().message);
         break;
       }
-      backoff_sleep(failures - 1);
+      // Straight to the original URL after a dead resume host; backoff otherwise.
+      if (!to_resume_host) pause(backoff_ns(failures - 1));
       continue;
     }
     conn_.fetch_add(1);
     end_reported_ = false;
-    identify_at_ns_.reset();
     decompressor_ = make_decompressor(options_.compress, options_.connect.max_message_bytes);
     inflated_.clear();
-    send_limiter_.reset();
-    last_recv_ns_ = clock_.now_ns();
     reached_active_ = false;
     protocol_.on_connected(clock_.now_ns());
     set_phase(protocol_.phase());
-    const Outcome outcome = run_connection(url, result);
-    if (outcome != Outcome::kNextConnection) break;
-    failures = reached_active_ ? 0 : failures + 1;
-    if (failures > options_.retries) {
+    const Outcome outcome = run_connection(result);
+    if (outcome == Outcome::kStop || outcome == Outcome::kFatal) break;
+    if (reached_active_) {
+      failures = 0;
+      resume_host_failed = false;
+    } else {
+      ++failures;
+    }
+    if (too_many()) {
       give_up("no session after " + std::to_string(failures) + " connections");
       break;
     }
-    // The protocol has decided, through its state, whether the next connection resumes.
-    resume = true;
     const std::int64_t delay = pending_delay_ns_;
     pending_delay_ns_ = 0;
     if (delay > 0) {
-      const std::int64_t deadline = clock_.now_ns() + delay;
-      while (!stop_.load() && clock_.now_ns() < deadline) {
-        clock_.sleep_until(std::min(deadline, clock_.now_ns() + 100 * kMsToNs));
-      }
+      pause(delay);
     } else if (failures > 0) {
-      backoff_sleep(failures - 1);
+      pause(backoff_ns(failures - 1));
     }
   }
   set_phase(protocol_.phase() == Phase::kFatallyClosed ? Phase::kFatallyClosed
@@ -122,11 +140,11 @@ Status Gateway::run() {
   std::lock_guard lock(mu_);
   result_ = result;
   ended_ = true;
+  cv_.notify_all();
   return result;
 }
 
-Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result) {
-  (void)url;
+Gateway::Outcome Gateway::run_connection(Status& result) {
   for (;;) {
     if (stop_.load()) {
       close_connection(1000, "closing");
@@ -137,107 +155,55 @@ Gateway::Outcome Gateway::run_connection(const std::string& url, Status& result)
       close_connection(1000, "identifying anew");  // 1000: the session ends
       return Outcome::kNextConnection;
     }
-    if (heartbeat_requested_.exchange(false) && protocol_.heartbeat_interval_ns() > 0) {
-      if (Status st = send_command(Command::kHeartbeat); !st.ok()) report(st.error());
-    }
     if (reconnect_requested_.exchange(false)) {
       close_connection(options_.protocol.resumable_close_code, "reconnecting");
       return Outcome::kNextConnection;
     }
-    if (identify_at_ns_ && clock_.now_ns() >= *identify_at_ns_) {
-      identify_at_ns_.reset();
-      if (Status st = send_identify(); !st.ok()) return lost_on_send(st.error(), result);
-    }
-    // Queued user commands go out once the session is up, within the send limit.
-    if (protocol_.phase() == Phase::kActive) {
-      for (;;) {
-        std::string frame;
-        {
-          std::lock_guard lock(mu_);
-          if (outbox_.empty()) break;
-          if (send_limiter_.next_slot(clock_.now_ns(), false) > clock_.now_ns()) break;
-          frame = std::move(outbox_.front());
-          outbox_.pop_front();
-        }
-        if (Status st = send_frame(frame, false); !st.ok()) report(st.error());
-      }
-    }
-    const std::int64_t now = clock_.now_ns();
-    std::int64_t deadline = now + 60'000 * kMsToNs;
-    if (auto beat = protocol_.next_deadline_ns()) deadline = std::min(deadline, *beat);
-    if (identify_at_ns_) deadline = std::min(deadline, *identify_at_ns_);
-    if (protocol_.heartbeat_interval_ns() > 0) {
-      deadline = std::min(deadline, last_recv_ns_ + protocol_.heartbeat_interval_ns() +
-                                        options_.extra_read_timeout_ns);
-    } else {
-      deadline = std::min(deadline, last_recv_ns_ + options_.connect.connect_timeout_ns);
-    }
-    {
+    if (outbox_waiting_.exchange(false)) {
       std::lock_guard lock(mu_);
-      if (!outbox_.empty() && protocol_.phase() == Phase::kActive) {
-        deadline = std::min(deadline, send_limiter_.next_slot(now, false));
-      }
+      for (auto& frame : outbox_) protocol_.queue(std::move(frame));
+      outbox_.clear();
     }
+    actions_.clear();
+    if (heartbeat_requested_.exchange(false)) actions_ = protocol_.heartbeat_now(clock_.now_ns());
+    // Every timer, before every read: buffered frames never hold a heartbeat back.
+    std::int64_t now = clock_.now_ns();
+    protocol_.on_timer(now, actions_);
+    if (!actions_.empty()) {
+      if (Outcome o = execute(actions_, result); o != Outcome::kContinue) return o;
+      now = clock_.now_ns();
+    }
+    const std::int64_t deadline = protocol_.next_deadline_ns().value_or(now + kIdleWaitNs);
     auto message = transport_->receive(std::max<std::int64_t>(deadline - now, 0));
-    Actions actions;
     if (message.ok()) {
-      last_recv_ns_ = clock_.now_ns();
       auto text = inflate(*message);
       if (!text.ok()) {
-        report(text.error());
-        actions.emplace_back(std::in_place_type<Reconnect>, true,
-                             options_.protocol.resumable_close_code, text.error().message, 0);
+        actions_ = protocol_.on_unreadable(text.error());
       } else if (*text == nullptr) {
         continue;  // a zlib-stream message split over WebSocket messages
       } else {
         std::string& frame = **text;
-        if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), frame});
-        protocol_.handle_op(frame, clock_.now_ns(), random_, frame.capacity(), actions);
+        now = clock_.now_ns();
+        if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), stamp(now), frame});
+        protocol_.handle_op(frame, now, random_, frame.capacity(), actions_);
         if (&frame == &inflated_) inflated_.clear();
       }
     } else {
       const Errc code = message.error().code;
-      if (code == Errc::kInterrupted) continue;
-      if (code == Errc::kTimeout) {
-        const std::int64_t t = clock_.now_ns();
-        if (protocol_.heartbeat_interval_ns() > 0 && t >= last_recv_ns_ +
-                                                              protocol_.heartbeat_interval_ns() +
-                                                              options_.extra_read_timeout_ns) {
-          report(make_error(Errc::kTimeout,
-                            "gateway: nothing received for a heartbeat "
-                            "interval; reconnecting"));
-          actions.emplace_back(std::in_place_type<Reconnect>, true,
-                               options_.protocol.resumable_close_code, "read timeout", 0);
-        } else if (protocol_.heartbeat_interval_ns() == 0 &&
-                   t >= last_recv_ns_ + options_.connect.connect_timeout_ns) {
-          report(make_error(Errc::kTimeout, "gateway: no HELLO from " + url));
-          actions.emplace_back(std::in_place_type<Reconnect>, true,
-                               options_.protocol.resumable_close_code, "no HELLO", 0);
-        } else {
-          actions = protocol_.on_timer(t);
-        }
+      if (code == Errc::kInterrupted || code == Errc::kTimeout) continue;  // timers, requests
+      // Closed by the peer, or the connection broke (dropped TCP, TLS error, too large).
+      report(message.error());
+      const auto peer = transport_->peer_close();
+      if (peer) {
+        connection_ended(ClosedBy::kServer, peer->code, peer->reason);
       } else {
-        // Closed by the peer, or the connection broke (dropped TCP, TLS error, too large).
-        report(message.error());
-        const auto peer = transport_->peer_close();
-        if (peer) {
-          connection_ended(ClosedBy::kServer, peer->code, peer->reason);
-        } else {
-          connection_ended(ClosedBy::kLost, 0, message.error().message);
-        }
-        transport_->disconnect();
-        actions = protocol_.on_closed(peer ? peer->code : 0, clock_.now_ns());
+        connection_ended(ClosedBy::kLost, 0, message.error().message);
       }
+      transport_->disconnect();
+      actions_ = protocol_.on_closed(peer ? peer->code : 0, clock_.now_ns());
     }
-    Outcome outcome = Outcome::kNextConnection;
-    bool reconnect = false;
-    bool resume = false;
-    Status st = execute(actions, outcome, result, reconnect, resume);
-    set_phase(protocol_.phase());
-    if (protocol_.phase() == Phase::kActive) reached_active_ = true;
-    if (!st.ok()) return lost_on_send(st.error(), result);
-    if (outcome == Outcome::kFatal) return outcome;
-    if (reconnect) return Outcome::kNextConnection;
+    const Outcome outcome = execute(actions_, result);
+    if (outcome != Outcome::kContinue) return outcome;
   }
 }
 
@@ -245,33 +211,33 @@ Gateway::Outcome Gateway::lost_on_send(const Error& error, Status& result) {
   report(error);
   connection_ended(ClosedBy::kLost, 0, error.message);
   transport_->disconnect();
-  auto after = protocol_.on_closed(0, clock_.now_ns());
-  Outcome outcome = Outcome::kNextConnection;
-  bool reconnect = false;
-  bool resume = false;
-  (void)execute(after, outcome, result, reconnect, resume);
+  Actions after = protocol_.on_closed(0, clock_.now_ns());
+  const Outcome outcome = execute(after, result);
   return outcome == Outcome::kFatal ? Outcome::kFatal : Outcome::kNextConnection;
 }
 
-Status Gateway::execute(Actions& actions, Outcome& outcome, Status& result, bool& reconnect,
-                        bool& resume) {
+Gateway::Outcome Gateway::execute(Actions& actions, Status& result) {
+  Outcome outcome = Outcome::kContinue;
   for (Action& action : actions) {
     if (auto* deliver = std::get_if<DeliverEvent>(&action)) {
       if (on_event_) on_event_(*deliver);
     } else if (auto* send = std::get_if<SendCommand>(&action)) {
-      if (Status st = send_command(send->command); !st.ok()) return st;
+      if (Status st = send_frame(send->text); !st.ok()) return lost_on_send(st.error(), result);
     } else if (auto* error = std::get_if<ProtocolError>(&action)) {
       report(error->error);
     } else if (auto* r = std::get_if<Reconnect>(&action)) {
-      if (r->close_code != 0) {
-        close_connection(r->close_code, r->reason);
+      if (r->close_code == 0) {
+        transport_->disconnect();  // already closed
+      } else if (r->terminate) {
+        // A timer's verdict (no HELLO, no ACK): the connection is dead, and said so.
+        report(make_error(Errc::kTimeout, "gateway: " + r->reason + "; reconnecting"));
+        terminate_connection(r->close_code, r->reason);
       } else {
-        transport_->disconnect();
+        close_connection(r->close_code, r->reason);
       }
       pending_delay_ns_ = r->delay_ns;
-      reconnect = true;
-      resume = r->resume;
-      return {};
+      outcome = Outcome::kNextConnection;
+      break;
     } else if (auto* fatal = std::get_if<FatalClose>(&action)) {
       transport_->disconnect();
       result =
@@ -279,10 +245,12 @@ Status Gateway::execute(Actions& actions, Outcome& outcome, Status& result, bool
                                             std::to_string(fatal->code) + ": " + fatal->meaning);
       if (on_fatal_) on_fatal_(result.error());
       outcome = Outcome::kFatal;
-      return {};
+      break;
     }
   }
-  return {};
+  set_phase(protocol_.phase());
+  if (protocol_.phase() == Phase::kActive) reached_active_ = true;
+  return outcome;
 }
 
 Result<std::string*> Gateway::inflate(TransportMessage& message) {
@@ -307,7 +275,17 @@ void Gateway::connection_ended(ClosedBy by, std::uint16_t code, std::string_view
   if (!on_end_) return;
   std::optional<std::uint16_t> c;
   if (code != 0) c = code;
-  on_end_({conn_.load(), clock_.wall_ns(), by, c, reason});
+  on_end_({conn_.load(), stamp(clock_.now_ns()), by, c, reason});
+}
+
+void Gateway::terminate_connection(std::uint16_t code, std::string_view reason) {
+  if (Status sent = transport_->send_close(code, reason); !sent.ok()) {
+    connection_ended(ClosedBy::kLost, 0, sent.error().message);
+  } else {
+    connection_ended(ClosedBy::kClient, code, reason);
+  }
+  transport_->disconnect();
+  protocol_.on_client_close(code);
 }
 
 void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
@@ -317,9 +295,9 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     return;
   }
   connection_ended(ClosedBy::kClient, code, reason);
-  // Until the peer's close frame, what arrives is recorded and handled as usual, but only its
-  // events are acted on: we are leaving, so no sends, no reconnect decisions. (The replayer
-  // handles these frames the same way: it cannot tell where our close began.)
+  // Until the peer's close frame, what arrives is recorded and its events delivered, but we
+  // are leaving: no sends, no reconnect decisions. (A replay's log transport hands over the
+  // same frames here: what live received during its close.)
   const std::int64_t deadline = clock_.now_ns() + options_.close_timeout_ns;
   for (;;) {
     const std::int64_t left = deadline - clock_.now_ns();
@@ -332,9 +310,10 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     auto text = inflate(*message);
     if (!text.ok() || *text == nullptr) continue;
     std::string& frame = **text;
-    if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), clock_.wall_ns(), frame});
-    auto actions = protocol_.handle_op(frame, clock_.now_ns(), random_, frame.capacity());
-    for (Action& action : actions) {
+    const std::int64_t now = clock_.now_ns();
+    if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), stamp(now), frame});
+    protocol_.handle_op(frame, now, random_, frame.capacity(), actions_);
+    for (Action& action : actions_) {
       if (auto* deliver = std::get_if<DeliverEvent>(&action)) {
         if (on_event_) on_event_(*deliver);
       } else if (auto* error = std::get_if<ProtocolError>(&action)) {
@@ -348,49 +327,8 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
   protocol_.on_client_close(code);
 }
 
-Status Gateway::send_command(Command command) {
-  switch (command) {
-    case Command::kHeartbeat: {
-      auto frame = encode_heartbeat(protocol_.sequence().get());
-      if (!frame.ok()) return frame.error();
-      Status st = send_frame(*frame, true);
-      if (st.ok()) protocol_.on_heartbeat_sent(clock_.now_ns());
-      return st;
-    }
-    case Command::kIdentify: {
-      const int shard = options_.identify.shard ? (*options_.identify.shard)[0] : 0;
-      auto at = limiter_->acquire(shard, clock_.now_ns());
-      if (!at.ok()) return at.error();
-      if (*at > clock_.now_ns()) {
-        identify_at_ns_ = *at;  // the loop sends it when the slot comes
-        return {};
-      }
-      return send_identify();
-    }
-    case Command::kResume: {
-      ResumeData data{options_.identify.token, protocol_.session_id(),
-                      protocol_.sequence().get().value_or(0)};
-      auto frame = encode(data);
-      if (!frame.ok()) return frame.error();
-      return send_frame(*frame, true);
-    }
-  }
-  return {};
-}
-
-Status Gateway::send_identify() {
-  auto frame = encode(options_.identify);
-  if (!frame.ok()) return frame.error();
-  return send_frame(*frame, true);
-}
-
-Status Gateway::send_frame(const std::string& text, bool priority) {
-  const std::int64_t now = clock_.now_ns();
-  if (send_limiter_.next_slot(now, priority) > now) {
-    return make_error(Errc::kRateLimited, "gateway: 120 sends per 60 s reached");
-  }
-  if (on_frame_) on_frame_({Direction::kSend, conn_.load(), clock_.wall_ns(), text});
-  send_limiter_.record(now);
+Status Gateway::send_frame(const std::string& text) {
+  if (on_frame_) on_frame_({Direction::kSend, conn_.load(), stamp(clock_.now_ns()), text});
   return transport_->send_text(text);
 }
 
@@ -400,6 +338,7 @@ Status Gateway::queue(Result<std::string> frame) {
     std::lock_guard lock(mu_);
     outbox_.push_back(std::move(*frame));
   }
+  outbox_waiting_.store(true);
   transport_->interrupt();
   return {};
 }
@@ -431,16 +370,12 @@ void Gateway::heartbeat() {
 
 Status Gateway::open(std::int64_t timeout_ns) {
   start();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (phase_.load() == Phase::kActive) return {};
-    {
-      std::lock_guard lock(mu_);
-      if (ended_) return result_.ok() ? make_error(Errc::kClosed, "gateway: closed") : result_;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return make_error(Errc::kTimeout, "gateway: no READY or RESUMED within the timeout");
+  std::unique_lock lock(mu_);
+  const bool done = cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
+                                 [this] { return ended_ || phase_.load() == Phase::kActive; });
+  if (!done) return make_error(Errc::kTimeout, "gateway: no READY or RESUMED within the timeout");
+  if (phase_.load() == Phase::kActive && !ended_) return {};
+  return result_.ok() ? make_error(Errc::kClosed, "gateway: closed") : result_;
 }
 
 void Gateway::start() {
@@ -450,7 +385,9 @@ void Gateway::start() {
 Status Gateway::close() {
   stop_.store(true);
   transport_->interrupt();
-  if (thread_.joinable()) thread_.join();
+  // From the loop thread (a handler), joining would wait for ourselves: the loop stops after
+  // the handler returns.
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
   std::lock_guard lock(mu_);
   return result_;
 }

@@ -23,24 +23,41 @@ void SendLimiter::record(std::int64_t now_ns) {
   sent_.push_back(now_ns);
 }
 
-Result<std::int64_t> IdentifyLimiter::acquire(int shard_id, std::int64_t now_ns) {
+int SendLimiter::reserve_for_interval(std::int64_t interval_ns) {
+  if (interval_ns <= 0) return 3;
+  const std::int64_t beats = (kWindowNs + interval_ns - 1) / interval_ns;  // ceil(60 s / interval)
+  return static_cast<int>(std::min<std::int64_t>(beats + 1, kLimit / 2));
+}
+
+void IdentifyLimiter::refill(std::int64_t now_ns) {
+  if (!limit_ || now_ns < limit_->reset_at_ns) return;
+  limit_->remaining = limit_->total;
+  // The next reset is a day after the last one (Discord's window is 24 h).
+  while (limit_->reset_at_ns <= now_ns) limit_->reset_at_ns += kDayNs;
+}
+
+std::int64_t IdentifyLimiter::acquire(int shard_id, std::int64_t now_ns) {
   std::lock_guard lock(mu_);
-  if (remaining_ && *remaining_ <= 0) {
-    return make_error(Errc::kRateLimited,
-                      "identify: the daily session_start_limit is used up; Discord resets the "
-                      "token of a bot that goes on identifying");
-  }
+  refill(now_ns);
+  std::int64_t earliest = now_ns;
+  if (limit_ && limit_->remaining <= 0) earliest = std::max(now_ns, limit_->reset_at_ns);
   const int bucket = shard_id % max_concurrency_;
-  auto [it, inserted] = next_by_bucket_.try_emplace(bucket, now_ns);
-  const std::int64_t at = std::max(now_ns, it->second);
+  auto [it, inserted] = next_by_bucket_.try_emplace(bucket, earliest);
+  const std::int64_t at = std::max(earliest, it->second);
   it->second = at + kSpacingNs;
-  if (remaining_) --*remaining_;
   return at;
+}
+
+void IdentifyLimiter::spend(std::int64_t now_ns) {
+  std::lock_guard lock(mu_);
+  refill(now_ns);
+  if (limit_ && limit_->remaining > 0) --limit_->remaining;
 }
 
 std::optional<int> IdentifyLimiter::remaining_today() const {
   std::lock_guard lock(mu_);
-  return remaining_;
+  if (!limit_) return std::nullopt;
+  return limit_->remaining;
 }
 
 }  // namespace gwtape::gateway

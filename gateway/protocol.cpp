@@ -1,5 +1,8 @@
 #include "gwtape/gateway/protocol.h"
 
+#include <simdjson.h>
+
+#include <algorithm>
 #include <string>
 
 namespace gwtape::gateway {
@@ -84,11 +87,23 @@ bool Protocol::is_fatal_close(std::uint16_t code) {
   return code == 4004 || (code >= 4010 && code <= 4014);
 }
 
+Protocol::Protocol(ProtocolOptions options, IdentifyData identify,
+                   std::shared_ptr<IdentifyLimiter> limiter)
+    : options_(options),
+      identify_(std::move(identify)),
+      limiter_(limiter ? std::move(limiter) : std::make_shared<IdentifyLimiter>()) {}
+
 void Protocol::on_connected(std::int64_t now_ns) {
-  (void)now_ns;
   phase_ = Phase::kWaitingHello;
+  // Each connection has its own HELLO: until it comes there is no interval, so no beat (not
+  // even one asked for) and the HELLO deadline applies, on every connection.
+  interval_ns_ = 0;
   next_beat_ns_.reset();
+  identify_at_ns_.reset();
+  hello_deadline_ns_ = now_ns + options_.hello_timeout_ns;
   awaiting_ack_ = false;
+  send_limiter_.reset();
+  send_limiter_.set_reserve(SendLimiter::reserve_for_interval(0));
 }
 
 bool Protocol::can_resume(std::int64_t now_ns) const {
@@ -111,9 +126,54 @@ void Protocol::on_client_close(std::uint16_t code) {
   if (code == 1000 || code == 1001) give_up_session();
 }
 
-void Protocol::on_heartbeat_sent(std::int64_t now_ns) {
-  awaiting_ack_ = true;
-  if (interval_ns_ > 0) next_beat_ns_ = now_ns + interval_ns_;
+std::optional<std::int64_t> Protocol::next_deadline_ns() const {
+  std::optional<std::int64_t> at;
+  auto earliest = [&at](std::optional<std::int64_t> t) {
+    if (t && (!at || *t < *at)) at = t;
+  };
+  earliest(next_beat_ns_);
+  earliest(hello_deadline_ns_);
+  earliest(identify_at_ns_);
+  if (phase_ == Phase::kActive && !outbox_.empty()) {
+    // The send slot of the first queued command; next_slot never looks back in time.
+    earliest(send_limiter_.next_slot(at.value_or(0), false));
+  }
+  return at;
+}
+
+void Protocol::send(Command command, Result<std::string> frame, std::int64_t now_ns, Actions& out) {
+  if (!frame.ok()) {
+    out.push_back(ProtocolError{frame.error()});
+    return;
+  }
+  send_limiter_.record(now_ns);
+  out.push_back(SendCommand{command, std::move(*frame)});
+}
+
+void Protocol::send_heartbeat(std::int64_t now_ns, Actions& out) {
+  // Never held back by the send limit: the reserve is sized for every beat of a window, and
+  // a beat refused would lose the connection (Discord closes a silent one). A beat answering
+  // the server's op 1 (or asked for by the bot) leaves the schedule as it is.
+  send(Command::kHeartbeat, encode_heartbeat(seq_.get()), now_ns, out);
+  if (interval_ns_ > 0) awaiting_ack_ = true;
+}
+
+void Protocol::send_identify(std::int64_t now_ns, Actions& out) {
+  identify_at_ns_.reset();
+  limiter_->spend(now_ns);
+  send(Command::kIdentify, encode(identify_), now_ns, out);
+}
+
+Actions Protocol::on_unreadable(const Error& error) {
+  Actions out = one(ProtocolError{error});
+  out.push_back(Reconnect{true, options_.resumable_close_code, error.message, 0});
+  return out;
+}
+
+Actions Protocol::heartbeat_now(std::int64_t now_ns) {
+  Actions out;
+  if (interval_ns_ > 0) send_heartbeat(now_ns, out);
+  return out;
 }
 
 Actions Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
@@ -144,17 +204,17 @@ void Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& ra
       dispatch(*env, decoded, out);  // decoded in the envelope's pass when t came first
       return;
     case OpCode::kHeartbeat:
-      out.push_back(SendCommand{Command::kHeartbeat});
+      send_heartbeat(now_ns, out);  // answered at once, whatever the schedule
       return;
     case OpCode::kReconnect:
       out.push_back(
           Reconnect{true, options_.resumable_close_code, "gateway asked to reconnect (op 7)", 0});
       return;
     case OpCode::kInvalidSession:
-      out = on_invalid_session(*env, random);
+      on_invalid_session(*env, random, out);
       return;
     case OpCode::kHello:
-      out = on_hello(*env, now_ns, random);
+      on_hello(*env, now_ns, random, out);
       return;
     case OpCode::kHeartbeatAck:
       awaiting_ack_ = false;
@@ -166,17 +226,23 @@ void Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& ra
   }
 }
 
-Actions Protocol::on_hello(const Envelope& env, std::int64_t now_ns, Random& random) {
+void Protocol::on_hello(const Envelope& env, std::int64_t now_ns, Random& random, Actions& out) {
   const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
   auto hello = env.d.empty()
                    ? Result<HelloEvent>(make_error(Errc::kMissingField, "HELLO without d"))
                    : decoder_.decode_hello(env.d, room);
-  if (!hello.ok()) {
-    Actions out = one(ProtocolError{hello.error()});
-    out.push_back(Reconnect{true, options_.resumable_close_code, hello.error().message, 0});
-    return out;
+  if (hello.ok() && hello->heartbeat_interval <= 0) {
+    hello = make_error(Errc::kOutOfRange, "HELLO with heartbeat_interval " +
+                                              std::to_string(hello->heartbeat_interval));
   }
+  if (!hello.ok()) {
+    out.push_back(ProtocolError{hello.error()});
+    out.push_back(Reconnect{true, options_.resumable_close_code, hello.error().message, 0});
+    return;
+  }
+  hello_deadline_ns_.reset();
   interval_ns_ = hello->heartbeat_interval * kMsToNs;
+  send_limiter_.set_reserve(SendLimiter::reserve_for_interval(interval_ns_));
   // First beat after interval * jitter, jitter in [0, 1): spreads reconnecting clients.
   next_beat_ns_ =
       now_ns + static_cast<std::int64_t>(static_cast<double>(interval_ns_) * random.uniform01());
@@ -184,23 +250,32 @@ Actions Protocol::on_hello(const Envelope& env, std::int64_t now_ns, Random& ran
   if (!last_ack_ns_) last_ack_ns_ = now_ns;
   if (can_resume(now_ns)) {
     phase_ = Phase::kResuming;
-    return one(SendCommand{Command::kResume});
+    send(Command::kResume, encode(ResumeData{identify_.token, session_id_, seq_.get().value_or(0)}),
+         now_ns, out);
+    return;
   }
   forget_session();
   phase_ = Phase::kIdentifying;
-  return one(SendCommand{Command::kIdentify});
+  const int shard = identify_.shard ? (*identify_.shard)[0] : 0;
+  const std::int64_t at = limiter_->acquire(shard, now_ns);
+  if (at > now_ns) {
+    identify_at_ns_ = at;  // sent by on_timer when the slot comes; beats go on meanwhile
+    return;
+  }
+  send_identify(now_ns, out);
 }
 
-Actions Protocol::on_invalid_session(const Envelope& env, Random& random) {
+void Protocol::on_invalid_session(const Envelope& env, Random& random, Actions& out) {
   const bool resumable = env.d == "true";
   if (resumable && !session_id_.empty() && seq_.get()) {
-    return one(Reconnect{true, options_.resumable_close_code, "invalid session (resumable)", 0});
+    out.push_back(Reconnect{true, options_.resumable_close_code, "invalid session (resumable)", 0});
+    return;
   }
   forget_session();
   // Wait 1-5 s before identifying again, as the documentation asks.
   const auto delay =
       1'000 * kMsToNs + static_cast<std::int64_t>(4'000.0 * random.uniform01()) * kMsToNs;
-  return one(Reconnect{false, 1000, "invalid session (not resumable)", delay});
+  out.push_back(Reconnect{false, 1000, "invalid session (not resumable)", delay});
 }
 
 Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
@@ -211,13 +286,30 @@ Actions Protocol::handle_event(const Envelope& env, std::int64_t now_ns) {
   return out;
 }
 
+void Protocol::session_fields_of_ready(const Envelope& env) {
+  // The typed decode failed on some other field: the session must not be lost for it (a READY
+  // without its session would make every reconnect identify). A DOM parse of d, once a session.
+  simdjson::dom::parser parser;
+  simdjson::dom::element d;
+  if (parser.parse(env.d.data(), env.d.size()).get(d) != simdjson::SUCCESS) return;
+  std::string_view text;
+  if (d["session_id"].get(text) == simdjson::SUCCESS) session_id_.assign(text);
+  if (d["resume_gateway_url"].get(text) == simdjson::SUCCESS) resume_url_.assign(text);
+}
+
 void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
   // out.back() is the DeliverEvent to fill; its event is already decoded when `decoded`.
+  // READY starts a new session, whose sequence starts anew; RESUMED ends a resume whatever
+  // its s: both are handled before duplicates are dropped.
+  const bool is_ready = env.t == "READY";
+  const bool is_resumed = env.t == "RESUMED";
+  if (is_ready) seq_.reset();
   std::int64_t s = 0;
   if (env.s) {
     s = *env.s;
     switch (seq_.observe(s)) {
       case Sequence::Order::kDuplicate:
+        if (is_resumed) break;
         ++duplicates_;  // replayed by a resume: delivered once already
         out.pop_back();
         return;
@@ -227,7 +319,11 @@ void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
       case Sequence::Order::kNext:
         break;
     }
-    seq_.set(s);
+    if (!seq_.get() || s > *seq_.get()) seq_.set(s);
+  }
+  if (is_ready || is_resumed) {
+    phase_ = Phase::kActive;
+    hello_deadline_ns_.reset();
   }
   if (decoded) {
     ++one_pass_;
@@ -237,6 +333,7 @@ void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
         env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
     auto event = decoder_.decode(env.t, env.d, room);
     if (!event.ok()) {
+      if (is_ready) session_fields_of_ready(env);
       out.pop_back();
       out.push_back(ProtocolError{event.error()});
       // Still delivered, raw: a bot may want what we could not type.
@@ -254,25 +351,54 @@ void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
   if (const auto* ready = deliver.event.as<ReadyEvent>()) {
     session_id_ = ready->session_id;
     resume_url_ = ready->resume_gateway_url;
-    phase_ = Phase::kActive;
-  } else if (deliver.event.type == EventType::kResumed) {
-    phase_ = Phase::kActive;
   }
 }
 
 Actions Protocol::on_timer(std::int64_t now_ns) {
-  if (!next_beat_ns_ || now_ns < *next_beat_ns_) return {};
-  if (awaiting_ack_) {
-    // No ACK between two beats: a zombie connection. Close non-1000 and resume.
-    next_beat_ns_.reset();
-    return one(Reconnect{true, options_.resumable_close_code,
-                         "no heartbeat ACK since the last beat (zombie connection)", 0});
+  Actions out;
+  on_timer(now_ns, out);
+  return out;
+}
+
+void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
+  if (hello_deadline_ns_ && now_ns >= *hello_deadline_ns_) {
+    hello_deadline_ns_.reset();
+    out.push_back(
+        Reconnect{true, options_.resumable_close_code, "no HELLO from the gateway", 0, true});
+    return;
   }
-  return one(SendCommand{Command::kHeartbeat});
+  if (next_beat_ns_ && now_ns >= *next_beat_ns_) {
+    if (awaiting_ack_) {
+      // No ACK between two beats: a zombie connection. Terminate it at once (nothing it says
+      // can be trusted, and waiting for its close frame could take as long as the write
+      // timeout), with a code other than 1000/1001, and resume.
+      next_beat_ns_.reset();
+      out.push_back(Reconnect{true, options_.resumable_close_code,
+                              "no heartbeat ACK since the last beat (zombie connection)", 0, true});
+      return;
+    }
+    send_heartbeat(now_ns, out);
+    // The schedule does not drift with the loop's lateness: beats stay interval apart from the
+    // first (a replay of the recorded times then fires them where live did). Late by more than
+    // an interval (a handler that held the loop), it starts again from now.
+    next_beat_ns_ = *next_beat_ns_ + interval_ns_;
+    if (*next_beat_ns_ <= now_ns) next_beat_ns_ = now_ns + interval_ns_;
+  }
+  if (identify_at_ns_ && now_ns >= *identify_at_ns_) send_identify(now_ns, out);
+  // The bot's commands: once the session is up, each in its send slot, in order.
+  while (phase_ == Phase::kActive && !outbox_.empty() &&
+         send_limiter_.next_slot(now_ns, false) <= now_ns) {
+    std::string frame = std::move(outbox_.front());
+    outbox_.pop_front();
+    send_limiter_.record(now_ns);
+    out.push_back(SendCommand{Command::kUser, std::move(frame)});
+  }
 }
 
 Actions Protocol::on_closed(std::uint16_t code, std::int64_t now_ns) {
   next_beat_ns_.reset();
+  hello_deadline_ns_.reset();
+  identify_at_ns_.reset();
   awaiting_ack_ = false;
   const std::string reason =
       "closed: " + std::to_string(code) + " " + std::string(close_code_meaning(code));
@@ -282,7 +408,9 @@ Actions Protocol::on_closed(std::uint16_t code, std::int64_t now_ns) {
     return one(FatalClose{code, std::string(close_code_meaning(code))});
   }
   phase_ = Phase::kDisconnected;
-  if (code == 4007 || code == 4009) {
+  // 4007 and 4009 say the session is gone; a server's 1000 or 1001 ends it just as ours does
+  // (Discord: such a close invalidates the session), so the next connection identifies.
+  if (code == 4007 || code == 4009 || code == 1000 || code == 1001) {
     forget_session();
     return one(Reconnect{false, 0, reason, 0});
   }

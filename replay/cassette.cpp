@@ -52,7 +52,7 @@ Status record(const CassetteOptions& options, const std::string& token) {
   o.identify.token = token;
   o.identify.intents = options.intents;
   o.connect = connect;
-  o.retries = 2;
+  o.max_retries = 2;
   gateway::Gateway live(o, gateway::make_curl_transport(), clock, random);
   rec.attach(live);
   std::atomic<std::uint64_t> events{0};

@@ -118,7 +118,7 @@ int RecordSession::run(std::atomic<int>& signals) {
   // Where to connect, and how many shards.
   std::string url = args_.gateway_url;
   int max_concurrency = 1;
-  std::optional<int> remaining;
+  std::optional<gateway::IdentifyLimiter::SessionStartLimit> starts;
   gateway::ConnectOptions connect;
   connect.ca_file = args_.ca_file;
   if (url.empty()) {
@@ -130,7 +130,10 @@ int RecordSession::run(std::atomic<int>& signals) {
     url = info->url;
     if (args_.shard_count == 0) args_.shard_count = std::max(1, info->shards);
     max_concurrency = std::max(1, info->session_start_limit.max_concurrency);
-    remaining = info->session_start_limit.remaining;
+    const auto& limit = info->session_start_limit;
+    starts = gateway::IdentifyLimiter::SessionStartLimit{
+        std::max(limit.total, limit.remaining), limit.remaining,
+        gateway::SystemClock().now_ns() + limit.reset_after_ms * 1'000'000};
   }
   if (args_.shard_count == 0) args_.shard_count = 1;
   auto writer = store::LogWriter::open(args_.out);
@@ -144,7 +147,7 @@ int RecordSession::run(std::atomic<int>& signals) {
   gateway::SystemClock clock;
   gateway::SplitMix64 random(static_cast<std::uint64_t>(wall_ns()) ^
                              static_cast<std::uint64_t>(::getpid()));
-  auto limiter = std::make_shared<gateway::IdentifyLimiter>(max_concurrency, remaining);
+  auto limiter = std::make_shared<gateway::IdentifyLimiter>(max_concurrency, starts);
   std::vector<int> shard_ids;
   if (args_.shard_id) {
     shard_ids.push_back(*args_.shard_id);

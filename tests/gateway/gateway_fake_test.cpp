@@ -112,7 +112,7 @@ GatewayOptions options() {
   o.url = "wss://gateway.test";
   o.identify.token = "TOKEN";
   o.identify.intents = intents::kGuilds;
-  o.retries = 2;
+  o.max_retries = 2;
   return o;
 }
 

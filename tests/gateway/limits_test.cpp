@@ -27,14 +27,29 @@ TEST_CASE("120 sends per 60 s, with room kept for heartbeats", "[gateway][limits
 }
 
 TEST_CASE("identifies are 5 s apart per bucket and the daily limit holds", "[gateway][limits]") {
-  IdentifyLimiter limiter(2, 5);
-  CHECK(*limiter.acquire(0, 0) == 0);
-  CHECK(*limiter.acquire(1, 0) == 0);         // another bucket: same time
-  CHECK(*limiter.acquire(2, 0) == 5 * kSec);  // bucket 0 again
-  CHECK(*limiter.acquire(4, kSec) == 10 * kSec);
-  CHECK(*limiter.acquire(3, 20 * kSec) == 20 * kSec);
+  IdentifyLimiter limiter(2, IdentifyLimiter::SessionStartLimit{10, 5, 3600 * kSec});
+  CHECK(limiter.acquire(0, 0) == 0);
+  CHECK(limiter.acquire(1, 0) == 0);         // another bucket: same time
+  CHECK(limiter.acquire(2, 0) == 5 * kSec);  // bucket 0 again
+  CHECK(limiter.acquire(4, kSec) == 10 * kSec);
+  CHECK(limiter.acquire(3, 20 * kSec) == 20 * kSec);
+  // Slots taken are not session starts: only identifies sent are.
+  CHECK(limiter.remaining_today() == 5);
+  for (int i = 0; i < 5; ++i) limiter.spend(20 * kSec);
   CHECK(limiter.remaining_today() == 0);
-  auto refused = limiter.acquire(0, 30 * kSec);
-  REQUIRE_FALSE(refused.ok());
-  CHECK(refused.error().code == Errc::kRateLimited);
+  // None left: the next identify waits for the reset instead of being refused (or sent).
+  CHECK(limiter.acquire(0, 30 * kSec) == 3600 * kSec);
+  // At the reset the day's total is back, and the next reset is a day later.
+  limiter.spend(3600 * kSec);
+  CHECK(limiter.remaining_today() == 9);
+  for (int i = 0; i < 9; ++i) limiter.spend(3601 * kSec);
+  CHECK(limiter.acquire(1, 3700 * kSec) == 3600 * kSec + IdentifyLimiter::kDayNs);
+}
+
+TEST_CASE("the send reserve covers every heartbeat of a window", "[gateway][limits]") {
+  CHECK(SendLimiter::reserve_for_interval(41'250 * 1'000'000LL) == 3);  // 2 beats + 1
+  CHECK(SendLimiter::reserve_for_interval(2'000'000'000) == 31);
+  CHECK(SendLimiter::reserve_for_interval(1'000'000'000) == 60);  // capped at half the limit
+  CHECK(SendLimiter::reserve_for_interval(100'000'000) == 60);
+  CHECK(SendLimiter::reserve_for_interval(0) == 3);
 }

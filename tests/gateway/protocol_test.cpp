@@ -40,6 +40,20 @@ std::string dispatch(int s) {
          R"(,"op":0,"d":{"channel_id":"1","user_id":"2","timestamp":1700000000}})";
 }
 
+// HELLO on a new connection, and the identify or resume it leads to: at once, or (a second
+// identify within 5 s of the first) when on_timer finds its limiter slot.
+Command after_hello(Protocol& p, std::int64_t t, Random& random) {
+  auto actions = p.handle_op(kHello, t, random);
+  while (actions.empty()) {
+    REQUIRE(p.next_deadline_ns().has_value());
+    actions = p.on_timer(*p.next_deadline_ns());
+    if (!actions.empty() && only<SendCommand>(actions)->command == Command::kHeartbeat) {
+      actions.clear();
+    }
+  }
+  return only<SendCommand>(actions)->command;
+}
+
 // Connected, HELLO'd, identified, READY.
 Protocol ready_protocol(Random& random) {
   Protocol p;
@@ -99,12 +113,13 @@ TEST_CASE("a missed ACK between two beats is a zombie; op 11 clears it", "[gatew
   Protocol p = ready_protocol(random);
   std::int64_t t = *p.next_deadline_ns();
   REQUIRE(only<SendCommand>(p.on_timer(t))->command == Command::kHeartbeat);
-  p.on_heartbeat_sent(t);
   CHECK(p.handle_op(R"({"op":11})", t + 50 * kMs, random).empty());
+  // The schedule is the first beat plus whole intervals, however late a beat went out.
+  const std::int64_t first = t;
   t = *p.next_deadline_ns();
-  CHECK(t == *p.next_deadline_ns());
-  REQUIRE(only<SendCommand>(p.on_timer(t))->command == Command::kHeartbeat);
-  p.on_heartbeat_sent(t);
+  CHECK(t == first + 41250 * kMs);
+  REQUIRE(only<SendCommand>(p.on_timer(t + 3 * kMs))->command == Command::kHeartbeat);
+  CHECK(*p.next_deadline_ns() == first + 2 * 41250 * kMs);
   // No ACK this time: the next beat finds the connection dead.
   auto dead = p.on_timer(*p.next_deadline_ns());
   const Reconnect* r = only<Reconnect>(dead);
@@ -139,8 +154,7 @@ TEST_CASE("our close with 1000 or 1001 ends the session; other codes keep it",
     p.on_client_close(code);
     p.on_connected(6 * kMs);
     const bool ends = code == 1000 || code == 1001;
-    CHECK(only<SendCommand>(p.handle_op(kHello, 6 * kMs, random))->command ==
-          (ends ? Command::kIdentify : Command::kResume));
+    CHECK(after_hello(p, 6 * kMs, random) == (ends ? Command::kIdentify : Command::kResume));
     CHECK(p.session_id().empty() == ends);
   }
 }
@@ -160,7 +174,7 @@ TEST_CASE("op 9 true resumes, false waits 1-5 s and identifies", "[gateway][prot
   CHECK(r->delay_ns <= 5000 * kMs);
   CHECK(p.session_id().empty());
   p.on_connected(4 * kMs);
-  CHECK(only<SendCommand>(p.handle_op(kHello, 4 * kMs, random))->command == Command::kIdentify);
+  CHECK(after_hello(p, 4 * kMs, random) == Command::kIdentify);
 }
 
 TEST_CASE("resume replays are delivered once; gaps are counted", "[gateway][protocol]") {
@@ -184,7 +198,7 @@ TEST_CASE("resume replays are delivered once; gaps are counted", "[gateway][prot
   CHECK(p.two_pass_decodes() == 1);
 }
 
-TEST_CASE("close codes: fatal ones stop, 4007/4009 identify, others resume",
+TEST_CASE("close codes: fatal ones stop, 4007/4009/1000/1001 identify, others resume",
           "[gateway][protocol]") {
   SplitMix64 random(9);
   for (std::uint16_t code : {4004, 4010, 4011, 4012, 4013, 4014}) {
@@ -196,11 +210,13 @@ TEST_CASE("close codes: fatal ones stop, 4007/4009 identify, others resume",
     CHECK_FALSE(f->meaning.empty());
     CHECK(p.phase() == Phase::kFatallyClosed);
   }
-  for (std::uint16_t code : {4007, 4009}) {
+  // A server's 1000 or 1001 ends the session as ours does: identify afresh, no resume first.
+  for (std::uint16_t code : {4007, 4009, 1000, 1001}) {
     Protocol p = ready_protocol(random);
     CHECK_FALSE(only<Reconnect>(p.on_closed(code, 2 * kMs))->resume);
+    CHECK(p.session_id().empty());
   }
-  for (std::uint16_t code : {0, 1000, 4000, 4001, 4002, 4003, 4005, 4008}) {
+  for (std::uint16_t code : {0, 4000, 4001, 4002, 4003, 4005, 4008}) {
     Protocol p = ready_protocol(random);
     CHECK(only<Reconnect>(p.on_closed(code, 2 * kMs))->resume);
   }
@@ -256,4 +272,96 @@ TEST_CASE("handle_op into a reused vector gives the same actions, cleared each t
   }
   CHECK(a.sequence().get() == b.sequence().get());
   CHECK(a.phase() == b.phase());
+}
+
+TEST_CASE("READY with an odd field keeps its session; the phase becomes active",
+          "[gateway][protocol]") {
+  // "v" as a string fails the typed decode; the session must survive it (it used to be lost,
+  // so the phase never became active and every reconnect identified).
+  SplitMix64 random(1);
+  Protocol p;
+  p.on_connected(0);
+  REQUIRE(after_hello(p, 0, random) == Command::kIdentify);
+  const std::string odd =
+      R"({"t":"READY","s":1,"op":0,"d":{"v":"10","user":{"id":"1","username":"bot"},)"
+      R"("guilds":[],"session_id":"odd-1","resume_gateway_url":"wss://r.example"}})";
+  auto actions = p.handle_op(odd, kMs, random);
+  REQUIRE(actions.size() == 2);
+  CHECK(std::holds_alternative<ProtocolError>(actions[0]));
+  CHECK(std::get<DeliverEvent>(actions[1]).event.name() == "READY");
+  CHECK(p.phase() == Phase::kActive);
+  CHECK(p.session_id() == "odd-1");
+  CHECK(p.resume_gateway_url() == "wss://r.example");
+  p.on_closed(4000, 2 * kMs);
+  p.on_connected(3 * kMs);
+  CHECK(after_hello(p, 3 * kMs, random) == Command::kResume);
+}
+
+TEST_CASE("RESUMED is handled whatever its s; READY starts the sequence anew",
+          "[gateway][protocol]") {
+  SplitMix64 random(1);
+  Protocol p = ready_protocol(random);
+  for (int s = 2; s <= 5; ++s) (void)p.handle_op(dispatch(s), s * kMs, random);
+  p.on_closed(4000, 6 * kMs);
+  p.on_connected(7 * kMs);
+  REQUIRE(after_hello(p, 7 * kMs, random) == Command::kResume);
+  // A RESUMED whose s is not above the last seen used to be dropped as a duplicate.
+  auto resumed = p.handle_op(R"({"t":"RESUMED","s":5,"op":0,"d":{}})", 8 * kMs, random);
+  CHECK(only<DeliverEvent>(resumed) != nullptr);
+  CHECK(p.phase() == Phase::kActive);
+  CHECK(p.sequence().get() == 5);
+  // A new session's READY has s = 1: it is not a duplicate of the old session's events.
+  p.give_up_session();
+  CHECK(only<DeliverEvent>(p.handle_op(kReady, 9 * kMs, random)) != nullptr);
+  CHECK(p.sequence().get() == 1);
+  CHECK(only<DeliverEvent>(p.handle_op(dispatch(2), 10 * kMs, random))->seq == 2);
+}
+
+TEST_CASE("each connection waits for its own HELLO; no beat before it", "[gateway][protocol]") {
+  SplitMix64 random(1);
+  Protocol p = ready_protocol(random);
+  CHECK(p.heartbeat_interval_ns() > 0);
+  p.on_closed(4000, 2 * kMs);
+  p.on_connected(3 * kMs);
+  // The interval of the last connection is gone: no beat may go out before this one's HELLO.
+  CHECK(p.heartbeat_interval_ns() == 0);
+  CHECK(p.heartbeat_now(4 * kMs).empty());
+  REQUIRE(p.next_deadline_ns().has_value());
+  CHECK(*p.next_deadline_ns() == 3 * kMs + ProtocolOptions{}.hello_timeout_ns);
+  CHECK(p.on_timer(*p.next_deadline_ns() - 1).empty());
+  const Reconnect* r = only<Reconnect>(p.on_timer(*p.next_deadline_ns()));
+  REQUIRE(r != nullptr);
+  CHECK(r->resume);
+  CHECK(r->terminate);
+}
+
+TEST_CASE("heartbeats are never rate-limited; the bot's commands wait for a slot",
+          "[gateway][protocol]") {
+  FixedRandom random(0.0);
+  Protocol p = ready_protocol(random);
+  for (int i = 0; i < 200; ++i) p.queue(R"({"op":3,"d":{}})");
+  Actions out;
+  p.on_timer(2 * kMs, out);
+  std::size_t user = 0, beats = 0;
+  for (const auto& a : out) {
+    const auto& send = std::get<SendCommand>(a);
+    (send.command == Command::kUser ? user : beats)++;
+  }
+  // 120 a minute, less the reserve for a 41.25 s interval's beats (2) and one identify/resume,
+  // less what the window already holds: the identify and the first beat.
+  CHECK(user == 120 - 3 - 2);
+  CHECK(beats == 1);  // the first beat, due at HELLO with jitter 0
+  CHECK(p.queued() == 200 - user);
+  // The window is full of user sends: a server's op 1 is still answered, and beats go on.
+  CHECK(only<SendCommand>(p.handle_op(R"({"op":1,"d":null})", 3 * kMs, random))->command ==
+        Command::kHeartbeat);
+  (void)p.handle_op(R"({"op":11})", 4 * kMs, random);
+  const std::int64_t beat = *p.next_deadline_ns();
+  CHECK(beat < 60'000 * kMs);
+  CHECK(only<SendCommand>(p.on_timer(beat))->command == Command::kHeartbeat);
+  // A minute after the first sends, their slots free and the queue moves on.
+  out.clear();
+  p.on_timer(2 * kMs + 60'000 * kMs, out);
+  CHECK(out.size() == 200 - user);
+  CHECK(p.queued() == 0);
 }

@@ -60,10 +60,7 @@ Run run_session(const GeneratorOptions& opts, std::size_t frames, Deliver&& deli
       protocol.on_connected(f.ts_ns);
       connected = true;
     }
-    if (f.direction == Direction::kSend) {
-      if (f.text.starts_with(R"({"op":1)")) protocol.on_heartbeat_sent(f.ts_ns);
-      continue;
-    }
+    if (f.direction == Direction::kSend) continue;  // the protocol's own beats are timing
     ++run.frames;
     for (auto& action : protocol.handle_op(f.text, f.ts_ns, random, f.text.capacity())) {
       if (auto* d = std::get_if<DeliverEvent>(&action)) {

@@ -99,7 +99,7 @@ TEST_CASE("live: wss with a certificate made at run time", "[live]") {
   }
   // Without the CA, verification fails: a clear TLS error, bounded retries, no session.
   LiveClient untrusted(srv->url(), kToken, Compression::kNone, [](gateway::GatewayOptions& o) {
-    o.retries = 1;
+    o.max_retries = 1;
     o.connect.ca_file = "/dev/null";
   });
   gateway::Status st = untrusted.wait_end(10s);

@@ -66,9 +66,9 @@ struct UpdatePresenceData {
 struct IdentifyData {
   std::string token;
   IdentifyProperties properties;
-  std::uint64_t intents = 0;          // required since v8
-  bool compress = false;              // payload compression; off when transport compression is used
-  std::int32_t large_threshold = 50;  // 50-250
+  std::uint64_t intents = 0;  // required since v8
+  // (No payload compression: identify says "compress": false; use transport compression.)
+  std::int32_t large_threshold = 50;                 // 50-250
   std::optional<std::array<std::int32_t, 2>> shard;  // [shard_id, num_shards]
   std::optional<UpdatePresenceData> presence;
 };

@@ -1,21 +1,32 @@
-// gwtape/gateway/gateway.h — a live gateway connection (the seed's Gateway), API v10.
+// gwtape/gateway/gateway.h — a gateway session driver (the seed's Gateway), API v10.
 //
-// A Gateway connects over a Transport, identifies or resumes, keeps the heartbeat, follows
-// every reconnect rule of the v10 documentation (through `Protocol`, the same handle_op /
-// handle_event path the replayer takes), paces identifies and sends, and delivers events in
-// arrival order, each exactly once across resumes. Every frame received or sent is offered to
-// the frame observer before it is parsed or sent — the recorder's tap — so a frame that
-// fails to parse is still seen (then reported through on_error).
+// A Gateway moves bytes and time, and nothing else: it connects a `Transport`, hands every
+// received frame, every timer and every connection end to its `Protocol` (which holds every
+// v10 rule: identify or resume, heartbeats and the zombie rule, op 7 / op 9, close codes, send
+// and identify limits), and carries out what the protocol answers: frames to send, closes,
+// reconnects, events to deliver. The protocol's timers are polled before every read, so a
+// flood of frames never delays a heartbeat. Every frame received or sent is offered to the
+// frame observer before it is parsed or sent — the recorder's tap — so a frame that fails to
+// parse is still seen (then reported through on_error).
+//
+// The same driver runs live (CurlTransport, SystemClock) and in replay (the replayer's log
+// transport, the recorded clock): a replay is this code, not a copy of it.
+//
+// Reconnecting: a failed connect or a connection that never reached READY / RESUMED is
+// retried with capped, jittered exponential backoff, forever by default (`max_retries` sets a
+// limit); a resume whose `resume_gateway_url` cannot be reached goes to the original URL.
 //
 // Usage: construct with options, a transport (make_curl_transport()), a clock and a random
 // source; set handlers; then `run()` on a thread of your own, or `start()` for a background
 // thread; `close()` from any thread ends it (close 1000, wait for the peer, join).
 //
-// Thread-safety: handlers and the observer are called on the loop thread, one at a time, in
-// order. `send`, `update_status`, `update_voice_state`, `request_guild_members`,
-// `guild_subscribe`, `reconnect` and `close` may be called from any thread (they queue work
-// for the loop). Set handlers before start(). Lifetimes: the transport is owned; the clock,
-// the random source and the identify limiter must outlive the Gateway.
+// Thread-safety: handlers and the observers are called on the loop thread, one at a time, in
+// order; a slow handler delays the next frame's delivery, never a heartbeat beyond the time the
+// handler itself takes. `send`, `update_status`, `update_voice_state`, `request_guild_members`,
+// `guild_subscribe`, `reconnect`, `identify`, `heartbeat` and `close` may be called from any
+// thread, handlers included (they queue work for the loop; close() from the loop thread does not
+// join). Set handlers before start(). Lifetimes: the transport is owned; the clock, the random
+// source and the identify limiter must outlive the Gateway.
 #pragma once
 
 #include <atomic>
@@ -72,18 +83,21 @@ struct GatewayOptions {
   std::string url;  // "wss://gateway.discord.gg" (from /gateway/bot); query added here
   Compression compress = Compression::kNone;
   IdentifyData identify;   // token, intents (required), properties, shard, presence...
-  ConnectOptions connect;  // WSTimeout, CA file, message cap
-  unsigned retries = 5;    // WSRetries: failed connects in a row before giving up
-  std::int64_t extra_read_timeout_ns = 1'000'000'000;  // WSExtraReadTimeout
+  ConnectOptions connect;  // WSTimeout (also the longest wait for HELLO), CA file, message cap
+  // WSRetries: connections in a row that fail or never reach READY / RESUMED before run() gives
+  // up with kMaxTries. nullopt (the default): never give up, until close().
+  std::optional<unsigned> max_retries;
+  // Between such connections: min(initial * 2^n, max), times a jitter in [0.5, 1).
   std::int64_t backoff_initial_ns = 1'000'000'000;
-  std::int64_t backoff_max_ns = 60'000'000'000;
-  std::int64_t close_timeout_ns = 5'000'000'000;  // how long close() waits for the peer
+  std::int64_t backoff_max_ns = 10'000'000'000;
+  std::int64_t close_timeout_ns = 5'000'000'000;  // how long a close waits for the peer's
   ProtocolOptions protocol;
 };
 
 class Gateway {
  public:
-  using EventHandler = std::function<void(const DeliverEvent&)>;
+  // The event may be moved from: it is the handler's (a handler taking const& is fine too).
+  using EventHandler = std::function<void(DeliverEvent&)>;
   using FrameObserver = std::function<void(const FrameRecord&)>;
   using ErrorHandler = std::function<void(const Error&)>;
   using ConnectionEndObserver = std::function<void(const ConnectionEndRecord&)>;
@@ -102,8 +116,8 @@ class Gateway {
   void on_fatal(ErrorHandler handler) { on_fatal_ = std::move(handler); }  // WSFatal
 
   // Runs the connection on this thread until close() or a fatal error. Returns ok after
-  // close(); kFatalClose with the code and its meaning; kMaxTries after `retries` failed
-  // connects in a row; kInvalidArgument for options that cannot work (no token, no intents).
+  // close(); kFatalClose with the code and its meaning; kMaxTries after `max_retries` failed
+  // connections in a row; kInvalidArgument for options that cannot work (no token, no intents).
   Status run();
   // run() on a background thread (the seed's Start).
   void start();
@@ -111,7 +125,9 @@ class Gateway {
   // Errors: what run() ended with, or kTimeout (the loop keeps trying; close() stops it).
   Status open(std::int64_t timeout_ns = 30'000'000'000);
   // Ends the session: close 1000 (the session is not resumable), wait for the peer, stop the
-  // loop and join it. Thread-safe; idempotent. Returns what run() returned.
+  // loop and join it. Thread-safe; idempotent. Returns what run() returned (from the loop
+  // thread itself, or while run() runs on a caller's thread: asks the loop to stop and returns
+  // at once).
   Status close();
   // Wait for the background loop to end by itself (fatal close, max tries).
   Status wait();
@@ -134,39 +150,43 @@ class Gateway {
   // Snapshots, safe from any thread.
   Phase phase() const { return phase_.load(); }
   std::uint32_t connections() const { return conn_.load(); }
+  // The protocol's state. Loop thread only (handlers, observers), or after run() returned.
+  const Protocol& protocol() const { return protocol_; }
 
   // Appends ?v=10&encoding=json[&compress=...] to a gateway URL.
   static std::string connect_url(std::string_view base, Compression compress);
 
  private:
-  enum class Outcome { kNextConnection, kStop, kFatal };
-  Outcome run_connection(const std::string& url, Status& result);
-  Status execute(Actions& actions, Outcome& outcome, Status& result, bool& reconnect, bool& resume);
-  Status send_frame(const std::string& text, bool priority);
-  // Our side of a close: a close frame, then what the peer still sends is recorded (offered
-  // to the tap, not handled) until its close frame or the timeout.
+  enum class Outcome { kContinue, kNextConnection, kStop, kFatal };
+  Outcome run_connection(Status& result);
+  // Carries out the protocol's answer; kContinue while the connection goes on.
+  Outcome execute(Actions& actions, Status& result);
+  // Our side of a close: a close frame, then what the peer still sends is recorded and its
+  // events delivered (no sends, no decisions) until its close frame or the timeout.
   void close_connection(std::uint16_t code, std::string_view reason);
+  // A close frame if it goes out at once, and the socket dropped: a zombie is not waited for.
+  void terminate_connection(std::uint16_t code, std::string_view reason);
   // A received message through the connection's decompressor; nullptr while a zlib-stream
   // message is still incomplete; an error for corrupt compressed data.
   Result<std::string*> inflate(TransportMessage& message);
-  Status send_command(Command command);
-  Status send_identify();
+  Status send_frame(const std::string& text);
   // A send failed: the connection is gone, the protocol decides how to come back.
   Outcome lost_on_send(const Error& error, Status& result);
   Status queue(Result<std::string> frame);
   void report(const Error& error);
   // Offers the connection's end to on_end_, once per connection (the first cause wins).
   void connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason);
-  void backoff_sleep(unsigned attempt);
-  void set_phase(Phase p) { phase_.store(p); }
+  // Waits `delay_ns` on the clock; close() cuts it short.
+  void pause(std::int64_t delay_ns);
+  std::int64_t backoff_ns(unsigned attempt);
+  void set_phase(Phase p);
+  std::int64_t stamp(std::int64_t now_ns) const { return now_ns + wall_offset_ns_; }
 
   GatewayOptions options_;
   std::unique_ptr<Transport> transport_;
   Clock& clock_;
   Random& random_;
-  std::shared_ptr<IdentifyLimiter> limiter_;
   Protocol protocol_;
-  SendLimiter send_limiter_;
   std::unique_ptr<StreamDecompressor> decompressor_;
   std::string inflated_;
 
@@ -176,25 +196,28 @@ class Gateway {
   ErrorHandler on_fatal_;
   ConnectionEndObserver on_end_;
 
-  std::mutex mu_;  // guards outbox_, result_
+  std::mutex mu_;  // guards outbox_, result_, ended_; cv_ waits on phase_ and ended_
+  std::condition_variable cv_;
   std::deque<std::string> outbox_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reconnect_requested_{false};
   std::atomic<bool> identify_requested_{false};
   std::atomic<bool> heartbeat_requested_{false};
+  std::atomic<bool> outbox_waiting_{false};
   std::atomic<Phase> phase_{Phase::kDisconnected};
   std::atomic<std::uint32_t> conn_{0};
   std::thread thread_;
   Status result_;
   bool ended_ = false;  // run() returned (guarded by mu_)
   // Loop-thread state.
-  std::int64_t last_recv_ns_ = 0;  // last message (or the connect) on this connection
-  bool end_reported_ = false;      // connection_ended() ran for this connection
-  // An identify waiting for its IdentifyLimiter slot: the loop sends it then, and goes on
-  // heartbeating and reading meanwhile (shards sharing a limiter may wait a long time).
-  std::optional<std::int64_t> identify_at_ns_;
+  // Frame and connection-end times are the loop's monotonic clock moved to the wall clock's
+  // epoch once per run(): the recorded timeline is the one the protocol's timers ran on, so a
+  // replay of it fires them at the same moments.
+  std::int64_t wall_offset_ns_ = 0;
+  bool end_reported_ = false;          // connection_ended() ran for this connection
   std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
   bool reached_active_ = false;        // this connection got READY or RESUMED
+  Actions actions_;                    // reused from frame to frame
 };
 
 }  // namespace gwtape::gateway

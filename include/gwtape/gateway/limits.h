@@ -1,9 +1,12 @@
 // gwtape/gateway/limits.h — Discord's gateway rate limits, as small pure calculators.
 //
 // `SendLimiter`: at most 120 sends per 60 s per connection (Discord disconnects beyond that),
-// with room always kept for heartbeats: user commands may use 120 - reserve slots.
+// with room always kept for heartbeats: user commands may use 120 - reserve slots, and the
+// reserve is sized from the heartbeat interval (every beat of a window, plus identify/resume).
 // `IdentifyLimiter` (the seed's Identifier limits): identifies are spaced 5 s apart within a
-// bucket (`shard_id % max_concurrency`), and the daily `session_start_limit` is respected.
+// bucket (`shard_id % max_concurrency`), and the daily `session_start_limit` is respected: a
+// start is spent only when an identify is sent, and when none are left the next identify waits
+// for the reset (`reset_after`), after which the day's total is available again.
 // Both take the time as an argument: no clock inside.
 //
 // Thread-safety: SendLimiter has one owner (a connection's loop). IdentifyLimiter is
@@ -33,6 +36,8 @@ class SendLimiter {
   void record(std::int64_t now_ns);
   void reset() { sent_.clear(); }
   void set_reserve(int reserve) { reserve_ = reserve; }
+  // Room for every heartbeat of a 60 s window at `interval_ns`, plus one identify or resume.
+  static int reserve_for_interval(std::int64_t interval_ns);
 
  private:
   void expire(std::int64_t now_ns) const;
@@ -43,20 +48,31 @@ class SendLimiter {
 class IdentifyLimiter {
  public:
   static constexpr std::int64_t kSpacingNs = 5'000'000'000;
+  static constexpr std::int64_t kDayNs = 24LL * 3600 * 1'000'000'000;
+
+  // Discord's session_start_limit, as GET /gateway/bot gave it at `now`.
+  struct SessionStartLimit {
+    int total = 1000;
+    int remaining = 1000;
+    std::int64_t reset_at_ns = 0;  // when `remaining` becomes `total` again (now + reset_after)
+  };
 
   explicit IdentifyLimiter(int max_concurrency = 1,
-                           std::optional<int> remaining_today = std::nullopt)
-      : max_concurrency_(max_concurrency < 1 ? 1 : max_concurrency), remaining_(remaining_today) {}
+                           std::optional<SessionStartLimit> limit = std::nullopt)
+      : max_concurrency_(max_concurrency < 1 ? 1 : max_concurrency), limit_(limit) {}
 
-  // Takes an identify slot for `shard_id`: returns when it may be sent (>= now_ns), or
-  // kRateLimited when the day's session starts are used up.
-  Result<std::int64_t> acquire(int shard_id, std::int64_t now_ns);
+  // When an identify for `shard_id` may be sent (>= now_ns): its bucket's 5 s spacing, and,
+  // when the day's session starts are used up, not before the reset. Takes the bucket's slot.
+  std::int64_t acquire(int shard_id, std::int64_t now_ns);
+  // An identify was sent: one session start is used.
+  void spend(std::int64_t now_ns);
   std::optional<int> remaining_today() const;
 
  private:
+  void refill(std::int64_t now_ns);  // REQUIRES: mu_ held
   mutable std::mutex mu_;
   int max_concurrency_;
-  std::optional<int> remaining_;
+  std::optional<SessionStartLimit> limit_;
   std::map<int, std::int64_t> next_by_bucket_;
 };
 

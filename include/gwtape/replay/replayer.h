@@ -1,30 +1,31 @@
 // gwtape/replay/replayer.h — a recorded session, fed back through the live code path.
 //
-// `Replayer` reads one recording of a log in arrival order and feeds every received frame
-// to a `gateway::Protocol` — the very handle_op / handle_event that ran live — with the
-// recorded timestamps as the clock and a fixed-seed random source: no network, no wall
+// `Replayer` runs one recording of a log through a `gateway::Gateway` — the live session driver
+// itself, with its Protocol's handle_op / handle_event, its timers and its reconnect rules —
+// over a transport that plays the log (each recorded connection, its frames, how it ended), on
+// a clock that shows the recorded times, with a fixed random source: no network, no wall
 // clock, no randomness. Delivered events go to the user's handlers and into a
 // `state::Cache`, so the state a bot had is rebuilt, and its digest can be compared with the
 // one the recorder stored at its clean stop.
 //
-// The sends the protocol asks for (identify, resume) are encoded as the live gateway would
-// (with the token marker the log holds) and compared with the recorded sends; a difference
-// is a `Divergence` with the frame id — how a behaviour change in the library shows up in a
-// test. Heartbeats are timing, not behaviour: they are not compared. Sends the bot itself
-// made (presence, voice, member requests) are not the protocol's and are not compared.
-// At a connection boundary the replayer takes the recorded end of the connection (the log's
-// `connections` table): a server close goes through Protocol::on_closed with its code (so a
-// change in what the library does after 4000, 4007, 4009 or a fatal code is a divergence), a
-// lost connection as a close without a code. A close the client made is followed (1000 and
-// 1001 give the session up, as live); when the replayed protocol asked for that close itself
-// (op 7, op 9) with another code than the recorded one, that is a divergence ("close 1000"
-// recorded, "close 4000" replayed). A close the protocol did not ask for came from the bot
-// (identify(), reconnect(), close()) or a timeout. A log without that table (or a connection
-// the recorder did not see end) falls back to following the recorded choice between resume
-// and identify.
+// The sends the replayed Gateway makes (identify, resume, with the token marker the log holds)
+// are compared with the recorded sends; a difference is a `Divergence` with the frame id — how a
+// behaviour change in the library shows up in a test. Heartbeats are timing, not behaviour:
+// they are not compared (recorded frames after a live heartbeat wait for the replayed one, so
+// the zombie rule sees the ACKs as live did). Sends the bot itself made (presence, voice,
+// member requests) are not the library's and are not compared.
+// At a connection boundary the replay takes the recorded end of the connection (the log's
+// `connections` table): a server close reaches the Gateway as that close frame (so a change in
+// what the library does after 4000, 4007, 4009 or a fatal code is a divergence), a lost
+// connection as a dropped one. A close the client made and the replayed Gateway did not make by
+// itself is made for it as the bot made it (identify(), reconnect(), close()); when the replayed
+// protocol closes by itself (op 7, op 9, the zombie rule) with another code than the recorded
+// one, that is a divergence ("close 1000" recorded, "close 4000" replayed). A log without that
+// table (or a connection the recorder did not see end) follows the recorded choice between
+// resume and identify.
 //
-// Thread-safety: one thread. Lifetimes: handlers are called during run(); the Event passed
-// to a handler is valid during the call only.
+// Thread-safety: one thread; run() drives the Gateway on the caller's thread. Lifetimes:
+// handlers are called during run(); the Event passed to a handler is valid during the call only.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "gwtape/gateway/gateway.h"
 #include "gwtape/gateway/protocol.h"
 #include "gwtape/gateway/state/cache.h"
 #include "gwtape/replay/errors.h"
@@ -67,7 +69,7 @@ struct Divergence {
 
 struct ReplayStats {
   std::uint64_t frames = 0;      // frames read (both directions)
-  std::uint64_t received = 0;    // frames fed to handle_op
+  std::uint64_t received = 0;    // frames handed to the Gateway (fed to handle_op)
   std::uint64_t dispatches = 0;  // events delivered
   std::uint64_t connections = 0;
   std::uint64_t protocol_errors = 0;  // frames the protocol could not read (as live)
@@ -99,33 +101,20 @@ class Replayer {
   // the log's row table without decompressing; for a progress bar. Errors: kLog.
   Result<std::uint64_t> frame_count();
   const gateway::state::Cache& cache() const { return cache_; }
-  const gateway::Protocol& protocol() const { return protocol_; }
-  const std::vector<Divergence>& divergences() const { return divergences_; }
-  const ReplayStats& stats() const { return stats_; }
+  // The replayed Gateway's protocol (its session, sequence, duplicates and gaps).
+  const gateway::Protocol& protocol() const;
+  const std::vector<Divergence>& divergences() const;
+  const ReplayStats& stats() const;
 
  private:
   struct Impl;
   Replayer(std::unique_ptr<Impl> impl, ReplayOptions options);
-  void execute(gateway::Actions& actions, std::int64_t frame_id);
-  void compare_send(const store::StoredFrame& frame);
-  // The connection `conn` ended (the next one starts at `next_ts_ns`).
-  void end_connection(std::uint32_t conn, std::int64_t next_ts_ns, std::int64_t frame_id);
 
   std::unique_ptr<Impl> impl_;
   ReplayOptions options_;
-  gateway::Protocol protocol_;
   gateway::state::Cache cache_;
-  gateway::SplitMix64 random_{0};
   EventHandler on_event_;
   ProblemHandler on_problem_;
-  std::vector<std::string> produced_;  // sends the protocol asked for, not yet matched
-  std::vector<Divergence> divergences_;
-  gateway::Actions actions_;  // reused from frame to frame
-  ReplayStats stats_;
-  bool stop_ = false;
-  bool protocol_closed_ = false;         // the replayed protocol asked to close this connection
-  std::uint16_t replay_close_code_ = 0;  // with this code (0: none, or fatal)
-  bool end_recorded_ = false;            // the log says how the previous connection ended
 };
 
 }  // namespace gwtape::replay
