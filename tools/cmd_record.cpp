@@ -42,7 +42,7 @@ constexpr std::string_view kRecordUsage =
     "  --shards N         run N shards in this process (default: /gateway/bot's count)\n"
     "  --redact RULE      EVENT:$.path, e.g. MESSAGE_CREATE:$.d.content (repeatable)\n"
     "  --ca-file F        PEM file of CAs to verify the gateway's certificate with\n"
-    "  --max-events N     stop after N dispatches\n"
+    "  --max-events N     stop after N dispatches (N >= 1)\n"
     "  --duration S       stop after S seconds\n"
     "  --api URL          REST base for /gateway/bot (default https://discord.com/api/v10)\n"
     "\n"

@@ -19,9 +19,9 @@
 namespace gwtape::tools {
 namespace {
 
-using ArgResult = gwtape::Result<RecordArgs, ArgErrc>;
-
-ArgResult bad(std::string message) { return make_error(ArgErrc::kUsage, std::move(message)); }
+ArgResult<RecordArgs> bad(std::string message) {
+  return make_error(ArgErrc::kUsage, std::move(message));
+}
 
 // The wall clock the live gateway uses for frame times.
 std::int64_t wall_ns() { return gateway::SystemClock().wall_ns(); }
@@ -48,7 +48,7 @@ struct Shard {
 
 }  // namespace
 
-ArgResult parse_record_args(const Args& args) {
+ArgResult<RecordArgs> parse_record_args(const Args& args) {
   RecordArgs a;
   a.api_base = std::string(gateway::kDefaultApiBase);
   bool have_shard = false, have_shards = false;
@@ -66,28 +66,31 @@ ArgResult parse_record_args(const Args& args) {
     } else if (flag == "--api") {
       a.api_base = value;
     } else if (flag == "--intents") {
-      auto n = parse_uint(value);
-      if (!n || *n == 0)
-        return bad("--intents takes a positive whole number, got \"" + value + "\"");
-      a.intents = *n;
+      // The recording's `intents` column is a signed 64-bit integer.
+      auto n = parse_int_flag<std::int64_t>(flag, value, 1, INT64_MAX);
+      if (!n) return bad(n.error().message);
+      a.intents = static_cast<std::uint64_t>(*n);
     } else if (flag == "--compress") {
       auto c = gateway::parse_compression(value);
       if (!c.ok()) return bad(c.error().message);
       a.compress = *c;
     } else if (flag == "--shard") {
+      // Identify carries [I, N] as 32-bit integers.
       const auto slash = value.find('/');
-      auto id = parse_uint(value.substr(0, slash));
-      auto count = slash == std::string::npos ? std::nullopt : parse_uint(value.substr(slash + 1));
-      if (!id || !count || *count == 0 || *id >= *count) {
-        return bad("--shard takes I/N with 0 <= I < N, got \"" + value + "\"");
+      const std::string_view text(value);
+      auto count = parse_int_flag<int>(flag, text.substr(slash + 1), 1, INT32_MAX);
+      auto id = parse_int_flag<int>(flag, text.substr(0, slash), 0, count ? *count - 1 : 0);
+      if (slash == std::string::npos || !count || !id) {
+        return bad("--shard takes I/N with 0 <= I < N <= " + std::to_string(INT32_MAX) +
+                   ", got \"" + value + "\"");
       }
-      a.shard_id = static_cast<int>(*id);
-      a.shard_count = static_cast<int>(*count);
+      a.shard_id = *id;
+      a.shard_count = *count;
       have_shard = true;
     } else if (flag == "--shards") {
-      auto n = parse_uint(value);
-      if (!n || *n == 0 || *n > 1024) return bad("--shards takes 1-1024, got \"" + value + "\"");
-      a.shard_count = static_cast<int>(*n);
+      auto n = parse_int_flag<int>(flag, value, 1, 1024);
+      if (!n) return bad(n.error().message);
+      a.shard_count = *n;
       have_shards = true;
     } else if (flag == "--redact") {
       auto rule = recorder::RedactionRule::parse(value);
@@ -96,15 +99,14 @@ ArgResult parse_record_args(const Args& args) {
     } else if (flag == "--ca-file") {
       a.ca_file = value;
     } else if (flag == "--max-events") {
-      auto n = parse_uint(value);
-      if (!n) return bad("--max-events takes a whole number, got \"" + value + "\"");
+      // 0 would read as "no limit", which is what leaving the flag out says.
+      auto n = parse_int_flag<std::uint64_t>(flag, value, 1, UINT64_MAX);
+      if (!n) return bad(n.error().message);
       a.max_events = *n;
     } else if (flag == "--duration") {
-      char* end = nullptr;
-      a.duration_s = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0' || a.duration_s <= 0) {
-        return bad("--duration takes a positive number of seconds, got \"" + value + "\"");
-      }
+      auto s = parse_positive_flag(flag, value, "a finite number of seconds greater than 0");
+      if (!s) return bad(s.error().message);
+      a.duration_s = *s;
     } else {
       return bad("unknown flag " + std::string(flag));
     }
