@@ -348,3 +348,34 @@ TEST_CASE("record: a status line on a terminal, none when stdout is not one", "[
   CHECK(child.out().find("events ") == std::string::npos);
   CHECK(std::filesystem::file_size(dir / "pipe.gwtape") > 0);
 }
+
+TEST_CASE("record: a gateway that skips sequence numbers is recorded and verifies, with a warning",
+          "[recorder][cli]") {
+  const auto dir = fresh_dir("gap");
+  const auto log = dir / "gap.gwtape";
+  auto srv = server();
+  Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", "none"},
+              kToken, dir);
+  REQUIRE(srv->wait_until_identified(10s));
+  for (int i = 0; i < 5; ++i) REQUIRE(srv->dispatch("MESSAGE_CREATE", message(i)).ok());
+  // A dispatch 3 past the next number, as a gateway may send (the library counts the gap).
+  const std::int64_t skipped_to = srv->observations().last_seq + 4;
+  REQUIRE(srv->send_raw(R"({"t":"MESSAGE_CREATE","s":)" + std::to_string(skipped_to) +
+                        R"(,"op":0,"d":)" + message(99) + "}")
+              .ok());
+  REQUIRE(srv->wait_for(
+      [&](const replay::Observations& o) {
+        return !o.heartbeats.empty() && o.heartbeats.back() == skipped_to;
+      },
+      10s));
+  child.signal(SIGINT);
+  REQUIRE(child.wait() == 0);
+  auto report = store::verify(log.string());
+  REQUIRE(report.ok());
+  INFO((report->problem ? report->problem->message : ""));
+  CHECK(report->ok());
+  CHECK(report->seq_gaps == 1);
+  CHECK(report->seq_repeats == 0);
+  REQUIRE(report->warnings.size() == 1);
+  CHECK(report->warnings[0].message.find("(3 skipped)") != std::string::npos);
+}
