@@ -48,7 +48,9 @@ constexpr std::string_view kRecordUsage =
     "\n"
     "SIGINT or SIGTERM stops cleanly (close 1000, flush): exit 0; a second one exits at\n"
     "once, leaving a valid log. Exit 3 when the gateway ends the session for good (4004,\n"
-    "4010-4014), with the code and its meaning; 2 for usage errors.\n";
+    "4010-4014), with the code and its meaning; 2 for usage errors. When the log stops\n"
+    "taking frames (disk full, I/O error) the recording stops at once (close 1000): exit 1;\n"
+    "4 when LOG is not a sound gwtape log of this version.\n";
 
 std::atomic<int> g_signals{0};
 
