@@ -314,6 +314,12 @@ WriterStats LogWriter::stats() const {
   return impl_->stats;
 }
 
+Status LogWriter::status() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->error) return *impl_->error;
+  return {};
+}
+
 Status LogWriter::close() {
   Impl& m = *impl_;
   Command c(Command::kClose);

@@ -90,6 +90,33 @@ const char* const kRequiredObjects[] = {"recordings",  "event_names", "guild_ids
                                         "channel_ids", "frames",      "dicts",
                                         "blocks",      "pending",     "events"};
 
+// Every column the store and the tools read, object by object. SQLite compiles a table's
+// CREATE statement only for its column names, and a view only when a statement uses it, so a
+// schema whose SQL text changed behind our back (a bit flip in sqlite_schema renaming `cd`)
+// still opens, and a reader's first statement failed with "no such column". Compiling these at
+// open (a few microseconds) reports such a log as corrupt before anything reads it.
+struct ColumnProbe {
+  const char* object;
+  const char* sql;
+};
+const ColumnProbe kColumnProbes[] = {
+    {"recordings",
+     "SELECT id, started_at, ended_at, gateway_url, api_version, encoding, compress, intents, "
+     "shard_id, shard_count, tool_version, state_digest, redactions FROM recordings"},
+    {"event_names", "SELECT code, name FROM event_names"},
+    {"guild_ids", "SELECT code, id FROM guild_ids"},
+    {"channel_ids", "SELECT code, id FROM channel_ids"},
+    {"frames", "SELECT id, rec, cd, dts, op, s, t, g, c, size FROM frames"},
+    {"dicts", "SELECT id, first_frame, data FROM dicts"},
+    {"blocks", "SELECT first, n, dict, data FROM blocks"},
+    {"pending", "SELECT id, data FROM pending"},
+    {"events",
+     "SELECT id, recording_id, conn, ts_ns, direction, op, s, t, guild_id, channel_id, size, "
+     "json FROM events"},
+};
+const ColumnProbe kConnectionsProbe = {
+    "connections", "SELECT rec, conn, closed_at, closed_by, code, reason FROM connections"};
+
 Error open_error(const std::string& path, sqlite3* db, int rc) {
   int code = rc & 0xff;
   if (code == SQLITE_NOTADB)
@@ -135,8 +162,29 @@ Status check_log(sqlite3* db, const std::string& path) {
                                           std::to_string(kSchemaVersion));
   for (const char* name : kRequiredObjects) {
     if (names.find(std::string(" ") + name + " ") == std::string::npos)
-      return make_error(Errc::kCorrupt, path + ": schema incomplete: no " + name);
+      return make_error(Errc::kCorrupt,
+                        path + ": corrupt or truncated log: schema incomplete: no " + name);
   }
+  return {};
+}
+
+// REQUIRES: the SQL functions registered (the events view calls gwtape_frame).
+Status check_columns(sqlite3* db, const std::string& path) {
+  auto connections = has_connections_table(db, path);
+  if (!connections) return std::move(connections).error();
+  auto probe = [&](const ColumnProbe& p) -> Status {
+    sqlite3_stmt* s = nullptr;
+    const int rc = sqlite3_prepare_v2(db, p.sql, -1, &s, nullptr);
+    sqlite3_finalize(s);
+    if (rc == SQLITE_OK) return {};
+    if ((rc & 0xff) != SQLITE_ERROR) return open_error(path, db, rc);
+    return make_error(Errc::kCorrupt, path + ": corrupt or truncated log: schema of " + p.object +
+                                          ": " + sqlite3_errmsg(db));
+  };
+  for (const ColumnProbe& p : kColumnProbes) {
+    if (auto st = probe(p); !st) return st;
+  }
+  if (*connections) return probe(kConnectionsProbe);
   return {};
 }
 
@@ -233,6 +281,7 @@ Result<SqliteHandle> open_checked_read_only(const std::string& path) {
   }
   if (int rc = register_sql_functions(db->get()); rc != SQLITE_OK)
     return sqlite_error(db->get(), rc, path + ": register functions");
+  if (auto st = check_columns(db->get(), path); !st) return std::move(st).error();
   return db;
 }
 

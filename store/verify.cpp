@@ -33,6 +33,11 @@ class Verifier {
   }
 
  private:
+  void warning(std::int64_t frame, const std::string& what) {
+    if (report_.warnings.size() < VerifyReport::kMaxWarnings)
+      report_.warnings.push_back({frame, path_ + ": frame " + std::to_string(frame) + ": " + what});
+  }
+
   void problem(std::optional<std::int64_t> frame, const std::string& what) {
     std::string msg = path_ + ": " + (frame ? "frame " + std::to_string(*frame) + ": " : "") + what;
     if (!report_.problem ||
@@ -133,10 +138,7 @@ class Verifier {
   }
 
   Status frames() {
-    struct Sequence {
-      std::optional<std::int64_t> last_s;
-    };
-    std::map<std::int64_t, Sequence> recordings;
+    std::map<std::int64_t, SequenceTracker> recordings;
     Status st = each("SELECT id FROM recordings", [&](Stmt& s) {
       recordings[s.int64(0)];
       report_.recordings++;
@@ -171,16 +173,25 @@ class Verifier {
       std::optional<std::int64_t> op;
       if (!s.is_null(3)) op = s.int64(3);
       if (send && op == 2) {
-        rec->second.last_s.reset();  // a new identify starts a new sequence
+        rec->second.identify();
       } else if (!send && op == 0 && !s.is_null(4)) {
-        std::int64_t seq = s.int64(4);
-        auto& last = rec->second.last_s;
-        if (last && seq != *last + 1) {
-          problem(id, "recording " + std::to_string(rec->first) + ": dispatch sequence " +
-                          std::to_string(seq) + " after " + std::to_string(*last));
-          return false;
+        const std::int64_t seq = s.int64(4);
+        const auto last = rec->second.last();
+        const auto step = rec->second.dispatch(seq);
+        if (step == SequenceTracker::Step::kNext) return true;
+        std::string what = "recording " + std::to_string(rec->first) + ": dispatch sequence " +
+                           std::to_string(seq) + " after " + std::to_string(*last);
+        if (step == SequenceTracker::Step::kGap) {
+          ++report_.seq_gaps;
+          // seq > last: the difference fits in 64 unsigned bits, whatever their signs.
+          const std::uint64_t skipped =
+              static_cast<std::uint64_t>(seq) - static_cast<std::uint64_t>(*last) - 1;
+          what += " (" + std::to_string(skipped) + " skipped)";
+        } else {
+          ++report_.seq_repeats;
+          what += " (repeated, as a resume's replay)";
         }
-        last = seq;
+        warning(id, what);
       }
       return true;
     });
@@ -225,6 +236,18 @@ class Verifier {
 };
 
 }  // namespace
+
+SequenceTracker::Step SequenceTracker::dispatch(std::int64_t s) {
+  // As gateway::Sequence::observe, which the store cannot include (it sits below the client).
+  if (!last_) {
+    last_ = s;
+    return Step::kNext;
+  }
+  if (s <= *last_) return Step::kRepeat;
+  const Step step = s == *last_ + 1 ? Step::kNext : Step::kGap;
+  last_ = s;
+  return step;
+}
 
 Result<VerifyReport> verify(const std::string& path) {
   auto db = open_checked_read_only(path);

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,8 +33,6 @@ struct Command {
 int usage_error(const Command& command, std::string_view message);
 // True when args holds -h or --help (then prints the usage to stdout).
 bool wants_help(const Command& command, const Args& args);
-// Parses a non-negative decimal integer; nullopt on anything else.
-std::optional<std::uint64_t> parse_uint(std::string_view text);
 
 // One per subcommand, each defined in its tools/cmd_<name>.cpp; main.cpp lists them.
 extern const Command kDemoCommand;

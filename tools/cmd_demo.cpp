@@ -37,8 +37,10 @@ constexpr std::string_view kDemoUsage =
     "     state digests are compared.\n"
     "\n"
     "  --out LOG    the log to write (default: gwtape-demo.gwtape; replaced if it exists)\n"
-    "  --frames N   generated dispatches to play (default 20000)\n"
-    "  --seed N     generator seed (default 1): same seed, same session\n";
+    "  --frames N   generated dispatches to play, 100 to 1000000 (default 20000)\n"
+    "  --seed N     generator seed, 0 to 2^64-1 (default 1): same seed, same session\n";
+
+constexpr std::uint64_t kMaxDemoFrames = 1'000'000;
 
 constexpr const char* kToken = "demo-token-never-written";
 
@@ -64,14 +66,17 @@ int run(const Args& args) {
       out = value;
       continue;
     }
-    auto n = parse_uint(value);
-    if (!n) return usage_error(kDemoCommand, std::string(flag) + " takes a whole number");
-    if (flag == "--frames" && *n >= 100) {
+    if (flag == "--frames") {
+      // The whole session is generated up front (about 1 kB a dispatch): a million is plenty.
+      auto n = parse_int_flag<std::uint64_t>(flag, value, 100, kMaxDemoFrames);
+      if (!n) return usage_error(kDemoCommand, n.error().message);
       frames = *n;
     } else if (flag == "--seed") {
+      auto n = parse_int_flag<std::uint64_t>(flag, value, 0, UINT64_MAX);
+      if (!n) return usage_error(kDemoCommand, n.error().message);
       gen_options.seed = *n;
     } else {
-      return usage_error(kDemoCommand, "unknown flag or value out of range: " + std::string(flag));
+      return usage_error(kDemoCommand, "unknown flag " + std::string(flag));
     }
   }
   // The generated session: its dispatches, as the loopback gateway will send them.

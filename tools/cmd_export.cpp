@@ -91,10 +91,9 @@ int run(const Args& args) {
     return usage_error(kExportCommand, "--format: jsonl is the only export format");
   std::optional<std::int64_t> only;
   if (flags->has("--recording")) {
-    auto id = parse_uint(flags->get("--recording"));
-    if (!id || *id == 0 || *id > static_cast<std::uint64_t>(INT64_MAX))
-      return usage_error(kExportCommand, "--recording takes a recording id (1, 2, ...)");
-    only = static_cast<std::int64_t>(*id);
+    auto id = parse_int_flag<std::int64_t>("--recording", flags->get("--recording"), 1, INT64_MAX);
+    if (!id) return usage_error(kExportCommand, id.error().message);
+    only = *id;
   }
   const std::string path(flags->positional[0]);
   auto reader = store::LogReader::open(path);

@@ -42,13 +42,15 @@ constexpr std::string_view kRecordUsage =
     "  --shards N         run N shards in this process (default: /gateway/bot's count)\n"
     "  --redact RULE      EVENT:$.path, e.g. MESSAGE_CREATE:$.d.content (repeatable)\n"
     "  --ca-file F        PEM file of CAs to verify the gateway's certificate with\n"
-    "  --max-events N     stop after N dispatches\n"
+    "  --max-events N     stop after N dispatches (N >= 1)\n"
     "  --duration S       stop after S seconds\n"
     "  --api URL          REST base for /gateway/bot (default https://discord.com/api/v10)\n"
     "\n"
     "SIGINT or SIGTERM stops cleanly (close 1000, flush): exit 0; a second one exits at\n"
     "once, leaving a valid log. Exit 3 when the gateway ends the session for good (4004,\n"
-    "4010-4014), with the code and its meaning; 2 for usage errors.\n";
+    "4010-4014), with the code and its meaning; 2 for usage errors. When the log stops\n"
+    "taking frames (disk full, I/O error) the recording stops at once (close 1000): exit 1;\n"
+    "4 when LOG is not a sound gwtape log of this version.\n";
 
 std::atomic<int> g_signals{0};
 

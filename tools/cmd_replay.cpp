@@ -71,12 +71,18 @@ int run(const Args& args) {
   const bool summary = flags->has("--summary");
   replay::ReplayOptions options;
   options.skip_bad = flags->has("--skip-bad");
-  for (const char* flag : {"--recording", "--until-seq"}) {
-    if (!flags->has(flag)) continue;
-    const auto n = parse_uint(std::string(flags->get(flag)));
-    if (!n) return usage_error(kReplayCommand, std::string(flag) + " takes a whole number");
-    (std::string_view(flag) == "--recording" ? options.recording_id : options.until_seq) =
-        static_cast<std::int64_t>(*n);
+  if (flags->has("--recording")) {
+    const auto id =
+        parse_int_flag<std::int64_t>("--recording", flags->get("--recording"), 1, INT64_MAX);
+    if (!id) return usage_error(kReplayCommand, id.error().message);
+    options.recording_id = *id;
+  }
+  if (flags->has("--until-seq")) {
+    // 0 (stop after the first dispatch) was always taken; sequences themselves start at 1.
+    const auto seq =
+        parse_int_flag<std::int64_t>("--until-seq", flags->get("--until-seq"), 0, INT64_MAX);
+    if (!seq) return usage_error(kReplayCommand, seq.error().message);
+    options.until_seq = *seq;
   }
   if (flags->has("--dump-state") && dump.empty()) {
     return usage_error(kReplayCommand, "--dump-state takes a file name");
@@ -85,11 +91,9 @@ int run(const Args& args) {
   if (const std::string v(flags->get("--speed", "max")); v == "realtime") {
     speed = 1;
   } else if (v != "max") {
-    char* end = nullptr;
-    speed = std::strtod(v.c_str(), &end);
-    if (end == v.c_str() || *end != '\0' || speed <= 0) {
-      return usage_error(kReplayCommand, "--speed takes realtime, a positive factor or max");
-    }
+    auto factor = parse_positive_flag("--speed", v, "realtime, max or a finite factor > 0");
+    if (!factor) return usage_error(kReplayCommand, factor.error().message);
+    speed = *factor;
   }
 
   // Pacing, and a progress bar on a terminal (never into a pipe or a file).

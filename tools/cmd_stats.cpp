@@ -16,9 +16,10 @@ constexpr std::string_view kStatsUsage =
     "usage: gwtape stats LOG [--json] [--html FILE]\n"
     "\n"
     "Per recording: duration, frames, dispatches per event type, connections, reconnects,\n"
-    "resumes, and frame text (raw) against its compressed storage, with the ratio; for the\n"
-    "file: frames, raw_bytes (frame text), frame_bytes (what storing the text costs: blocks,\n"
-    "pending frames, dictionaries) and meta_bytes (everything else), which add up to the file.\n"
+    "resumes, dispatch sequence gaps and repeats, and frame text (raw) against its compressed\n"
+    "storage, with the ratio; for the file: frames, raw_bytes (frame text), frame_bytes (what\n"
+    "storing the text costs: blocks, pending frames, dictionaries) and meta_bytes (everything\n"
+    "else), which add up to the file.\n"
     "\n"
     "  --json       print one JSON object instead of text (keys in docs/CLI.md)\n"
     "  --html FILE  also write a self-contained HTML report with a chart of dispatches per\n"
@@ -58,7 +59,8 @@ std::string to_json(const LogSummary& s) {
            ",\"connections\":" + n(r.connections) + ",\"reconnects\":" + n(r.reconnects()) +
            ",\"reconnect_requests\":" + n(r.reconnect_requests) +
            ",\"invalid_sessions\":" + n(r.invalid_sessions) + ",\"identifies\":" + n(r.identifies) +
-           ",\"resumes\":" + n(r.resumes) + ",\"closes\":{";
+           ",\"resumes\":" + n(r.resumes) + ",\"seq_gaps\":" + n(r.seq_gaps) +
+           ",\"seq_repeats\":" + n(r.seq_repeats) + ",\"closes\":{";
     for (std::size_t k = 0; k < r.closes.size(); ++k) {
       if (k) out += ',';
       append_json_string_lossy(out, r.closes[k].first);
@@ -110,6 +112,7 @@ std::string to_text(const LogSummary& s) {
                   "  connections  %lld: %lld reconnects; %lld reconnect requests (op 7), %lld "
                   "invalid sessions (op 9)\n"
                   "  sessions     %lld identifies (op 2 sent), %lld resumes (op 6 sent)\n"
+                  "  sequences    %lld gaps, %lld repeats (dispatch s; see gwtape verify)\n"
                   "  bytes        %s raw, %s stored (%.2fx)\n"
                   "  dispatches   %lld\n",
                   static_cast<long long>(r.frames), static_cast<long long>(r.recv),
@@ -117,7 +120,8 @@ std::string to_text(const LogSummary& s) {
                   static_cast<long long>(r.reconnects()),
                   static_cast<long long>(r.reconnect_requests),
                   static_cast<long long>(r.invalid_sessions), static_cast<long long>(r.identifies),
-                  static_cast<long long>(r.resumes), format_bytes(r.raw_bytes).c_str(),
+                  static_cast<long long>(r.resumes), static_cast<long long>(r.seq_gaps),
+                  static_cast<long long>(r.seq_repeats), format_bytes(r.raw_bytes).c_str(),
                   format_bytes(r.stored_bytes).c_str(), ratio(r.raw_bytes, r.stored_bytes),
                   static_cast<long long>(r.dispatches));
     out += buf;

@@ -1,5 +1,5 @@
 // gwtape verify — the store's full check of a log (store::verify): exit 0, or 4 with the
-// first problem and the frame it concerns.
+// first problem and the frame it concerns. Sequence gaps and repeats are warnings (exit 0).
 #include <cstdio>
 #include <string>
 
@@ -15,12 +15,14 @@ constexpr std::string_view kVerifyUsage =
     "\n"
     "Reads the whole log read-only and checks it: SQLite's integrity_check, every dictionary,\n"
     "every block's and pending frame's zstd checksum and length table, frame ids dense and\n"
-    "each stored exactly once, each frame's size and recording, and per recording the\n"
-    "dispatch sequence numbers (no gap, except across a new identify).\n"
+    "each stored exactly once, each frame's size and recording, each connection end.\n"
     "Prints \"LOG: ok: ...\" and exits 0, or prints the first problem (with its frame id when\n"
-    "there is one) and exits 4.\n"
+    "there is one) and exits 4. Dispatch sequence numbers that skip (a gap) or go back (a\n"
+    "repeat, as a resume's replay) within a session are what the gateway sent, not damage:\n"
+    "each is a warning on stderr, counted on the ok line, and the exit stays 0.\n"
     "\n"
-    "exit: 0 sound; 2 bad flags; 4 a problem, or a missing, unreadable or foreign file.\n";
+    "exit: 0 sound (warnings or not); 2 bad flags; 4 a problem, or a missing, unreadable or\n"
+    "foreign file.\n";
 
 int run(const Args& args) {
   if (wants_help(kVerifyCommand, args)) return kOk;
@@ -39,9 +41,22 @@ int run(const Args& args) {
       message += " (frame " + std::to_string(*r.problem->frame_id) + ")";
     return report(kVerifyCommand, kBadLog, message);
   }
-  std::printf("%s: ok: %lld frames in %lld blocks and %lld pending, %lld recordings\n",
+  for (const store::VerifyProblem& w : r.warnings)
+    report(kVerifyCommand, kOk, "warning: " + w.message);
+  const std::int64_t warnings = r.seq_gaps + r.seq_repeats;
+  if (warnings > static_cast<std::int64_t>(r.warnings.size()))
+    report(kVerifyCommand, kOk,
+           "warning: " + path + ": " +
+               std::to_string(warnings - static_cast<std::int64_t>(r.warnings.size())) +
+               " more sequence warnings");
+  std::string counts;
+  if (warnings > 0)
+    counts = "; warnings: " + std::to_string(r.seq_gaps) + " sequence gaps, " +
+             std::to_string(r.seq_repeats) + " repeated sequence numbers";
+  std::printf("%s: ok: %lld frames in %lld blocks and %lld pending, %lld recordings%s\n",
               path.c_str(), static_cast<long long>(r.frames), static_cast<long long>(r.blocks),
-              static_cast<long long>(r.pending), static_cast<long long>(r.recordings));
+              static_cast<long long>(r.pending), static_cast<long long>(r.recordings),
+              counts.c_str());
   return kOk;
 }
 

@@ -116,6 +116,25 @@ store::Result<LogSummary> summarize(const std::string& path) {
                 });
   if (!st) return std::move(st).error();
 
+  // Sequences in frame order; the view's json is not read, so no frame text is decompressed.
+  std::vector<store::SequenceTracker> sequences(out.recordings.size());
+  st = each_row(db, path,
+                "SELECT recording_id, op, s FROM events WHERE (op = 0 AND direction = 'recv' AND "
+                "s IS NOT NULL) OR (op = 2 AND direction = 'send') ORDER BY id",
+                [&](sqlite3_stmt* s) {
+                  RecordingSummary* r = at(s);
+                  if (!r) return;
+                  store::SequenceTracker& seq = sequences[index[r->recording.id]];
+                  if (sqlite3_column_int64(s, 1) == 2) {
+                    seq.identify();
+                    return;
+                  }
+                  const auto step = seq.dispatch(sqlite3_column_int64(s, 2));
+                  r->seq_gaps += step == store::SequenceTracker::Step::kGap;
+                  r->seq_repeats += step == store::SequenceTracker::Step::kRepeat;
+                });
+  if (!st) return std::move(st).error();
+
   std::vector<Tally> tallies(out.recordings.size());
   for (auto& r : out.recordings) {
     const std::int64_t start = r.recording.info.started_at_ns;

@@ -10,6 +10,8 @@
 //   closes       the recorded connection ends (the `connections` table) by "closer code":
 //                "server 4000", "client 1000", "lost"; none for logs from before the table
 //   dispatches   op 0 frames received, by `t`
+//   seq_gaps     received dispatches whose `s` skipped numbers; seq_repeats: whose `s` was at
+//                or below the last one (store::SequenceTracker, as `gwtape verify` warns)
 //   stored_bytes the recording's share of the compressed text (store::RecordingBytes)
 // The chart counts dispatches per time bucket since started_at: the bucket is the smallest
 // of 1 s, 2 s, 5 s, 10 s, 15 s, 30 s, 1 min, ... that keeps at most kMaxBuckets buckets; the
@@ -47,6 +49,7 @@ struct RecordingSummary {
   std::int64_t connections = 0;
   std::int64_t reconnect_requests = 0, invalid_sessions = 0, identifies = 0, resumes = 0;
   std::int64_t dispatches = 0;
+  std::int64_t seq_gaps = 0, seq_repeats = 0;
   std::vector<std::pair<std::string, std::int64_t>> by_type;  // most frequent first
   std::vector<std::pair<std::string, std::int64_t>> closes;   // most frequent first
   std::int64_t bucket_ns = 1'000'000'000;

@@ -50,16 +50,6 @@ bool wants_help(const Command& command, const Args& args) {
   return false;
 }
 
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
-}
-
 }  // namespace gwtape::tools
 
 int main(int argc, char** argv) {

@@ -19,9 +19,22 @@
 namespace gwtape::tools {
 namespace {
 
-using ArgResult = gwtape::Result<RecordArgs, ArgErrc>;
+ArgResult<RecordArgs> bad(std::string message) {
+  return make_error(ArgErrc::kUsage, std::move(message));
+}
 
-ArgResult bad(std::string message) { return make_error(ArgErrc::kUsage, std::move(message)); }
+// 4 for a file that is not a sound log of this version; 1 for what went wrong around a sound
+// log (disk full, I/O errors, another writer), as docs/CLI.md lists them.
+int exit_code_for(const store::Error& error) {
+  switch (error.code) {
+    case store::Errc::kNotALog:
+    case store::Errc::kVersion:
+    case store::Errc::kCorrupt:
+      return kBadLog;
+    default:
+      return kFailure;
+  }
+}
 
 // The wall clock the live gateway uses for frame times.
 std::int64_t wall_ns() { return gateway::SystemClock().wall_ns(); }
@@ -48,7 +61,7 @@ struct Shard {
 
 }  // namespace
 
-ArgResult parse_record_args(const Args& args) {
+ArgResult<RecordArgs> parse_record_args(const Args& args) {
   RecordArgs a;
   a.api_base = std::string(gateway::kDefaultApiBase);
   bool have_shard = false, have_shards = false;
@@ -66,28 +79,31 @@ ArgResult parse_record_args(const Args& args) {
     } else if (flag == "--api") {
       a.api_base = value;
     } else if (flag == "--intents") {
-      auto n = parse_uint(value);
-      if (!n || *n == 0)
-        return bad("--intents takes a positive whole number, got \"" + value + "\"");
-      a.intents = *n;
+      // The recording's `intents` column is a signed 64-bit integer.
+      auto n = parse_int_flag<std::int64_t>(flag, value, 1, INT64_MAX);
+      if (!n) return bad(n.error().message);
+      a.intents = static_cast<std::uint64_t>(*n);
     } else if (flag == "--compress") {
       auto c = gateway::parse_compression(value);
       if (!c.ok()) return bad(c.error().message);
       a.compress = *c;
     } else if (flag == "--shard") {
+      // Identify carries [I, N] as 32-bit integers.
       const auto slash = value.find('/');
-      auto id = parse_uint(value.substr(0, slash));
-      auto count = slash == std::string::npos ? std::nullopt : parse_uint(value.substr(slash + 1));
-      if (!id || !count || *count == 0 || *id >= *count) {
-        return bad("--shard takes I/N with 0 <= I < N, got \"" + value + "\"");
+      const std::string_view text(value);
+      auto count = parse_int_flag<int>(flag, text.substr(slash + 1), 1, INT32_MAX);
+      auto id = parse_int_flag<int>(flag, text.substr(0, slash), 0, count ? *count - 1 : 0);
+      if (slash == std::string::npos || !count || !id) {
+        return bad("--shard takes I/N with 0 <= I < N <= " + std::to_string(INT32_MAX) +
+                   ", got \"" + value + "\"");
       }
-      a.shard_id = static_cast<int>(*id);
-      a.shard_count = static_cast<int>(*count);
+      a.shard_id = *id;
+      a.shard_count = *count;
       have_shard = true;
     } else if (flag == "--shards") {
-      auto n = parse_uint(value);
-      if (!n || *n == 0 || *n > 1024) return bad("--shards takes 1-1024, got \"" + value + "\"");
-      a.shard_count = static_cast<int>(*n);
+      auto n = parse_int_flag<int>(flag, value, 1, 1024);
+      if (!n) return bad(n.error().message);
+      a.shard_count = *n;
       have_shards = true;
     } else if (flag == "--redact") {
       auto rule = recorder::RedactionRule::parse(value);
@@ -96,15 +112,14 @@ ArgResult parse_record_args(const Args& args) {
     } else if (flag == "--ca-file") {
       a.ca_file = value;
     } else if (flag == "--max-events") {
-      auto n = parse_uint(value);
-      if (!n) return bad("--max-events takes a whole number, got \"" + value + "\"");
+      // 0 would read as "no limit", which is what leaving the flag out says.
+      auto n = parse_int_flag<std::uint64_t>(flag, value, 1, UINT64_MAX);
+      if (!n) return bad(n.error().message);
       a.max_events = *n;
     } else if (flag == "--duration") {
-      char* end = nullptr;
-      a.duration_s = std::strtod(value.c_str(), &end);
-      if (end == value.c_str() || *end != '\0' || a.duration_s <= 0) {
-        return bad("--duration takes a positive number of seconds, got \"" + value + "\"");
-      }
+      auto s = parse_positive_flag(flag, value, "a finite number of seconds greater than 0");
+      if (!s) return bad(s.error().message);
+      a.duration_s = *s;
     } else {
       return bad("unknown flag " + std::string(flag));
     }
@@ -139,7 +154,7 @@ int RecordSession::run(std::atomic<int>& signals) {
   auto writer = store::LogWriter::open(args_.out);
   if (!writer.ok()) {
     std::fprintf(stderr, "gwtape record: %s\n", writer.error().message.c_str());
-    return writer.error().code == store::Errc::kIo ? kFailure : kBadLog;
+    return exit_code_for(writer.error());
   }
   std::string redactions;
   for (const auto& r : args_.rules) redactions += r.spec() + "\n";
@@ -174,7 +189,7 @@ int RecordSession::run(std::atomic<int>& signals) {
     auto rec = (*writer)->begin_recording(info);
     if (!rec.ok()) {
       std::fprintf(stderr, "gwtape record: %s\n", rec.error().message.c_str());
-      return kBadLog;
+      return exit_code_for(rec.error());
     }
     shard->recording_id = *rec;
     shard->recorder = std::make_unique<recorder::Recorder>(
@@ -223,7 +238,11 @@ int RecordSession::run(std::atomic<int>& signals) {
     }
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (signals.load() > 0 || fatal_code.load() != 0 || all_ended ||
+    // A log that stopped taking frames (disk full, I/O error, a frame refused) ends the
+    // recording now: going on would only receive what is no longer written.
+    bool writing = (*writer)->status().ok();
+    for (auto& s : shards) writing = writing && s->recorder->status().ok();
+    if (!writing || signals.load() > 0 || fatal_code.load() != 0 || all_ended ||
         (args_.max_events && events >= args_.max_events) ||
         (args_.duration_s > 0 && elapsed >= args_.duration_s)) {
       break;
@@ -245,30 +264,39 @@ int RecordSession::run(std::atomic<int>& signals) {
   if (tty) std::printf("\n");
   // Stop: close 1000 on every shard, then flush and end the recordings.
   for (auto& s : shards) (void)s->gateway->close();
-  int code = fatal_code.load() != 0 ? fatal_code.load() : kOk;
-  std::uint64_t frames = 0, events = 0;
+  // The first writer error, once: every later call returns the same one.
+  std::optional<store::Error> write_error;
+  std::string refused;  // a frame the writer refused while it went on (too large...)
+  auto keep = [&](store::Status st) {
+    if (!st.ok() && !write_error) write_error = std::move(st).error();
+  };
+  keep((*writer)->status());
+  std::uint64_t events = 0;
   for (auto& s : shards) {
-    frames += s->recorder->stats().frames;
     events += s->dispatches.load();
-    if (auto st = s->recorder->status(); !st.ok()) {
-      std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
-      code = kBadLog;
-    }
+    if (auto st = s->recorder->status(); !st.ok() && refused.empty()) refused = st.error().message;
+  }
+  for (auto& s : shards) {
+    if (write_error) break;  // the writer stopped: nothing more reaches the log
     // The digest is stored only after a clean stop: a fatal close or a failed writer leaves it
     // NULL (the state is then not a session's complete state).
     std::optional<std::string> digest;
-    if (code == kOk) digest = s->cache.digest_hex();
-    if (auto st = (*writer)->end_recording(s->recording_id, wall_ns(), digest); !st.ok()) {
-      std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
-      code = kBadLog;
-    }
+    if (fatal_code.load() == 0 && refused.empty()) digest = s->cache.digest_hex();
+    keep((*writer)->end_recording(s->recording_id, wall_ns(), digest));
   }
-  if (auto st = (*writer)->close(); !st.ok()) {
-    std::fprintf(stderr, "gwtape record: %s\n", st.error().message.c_str());
-    code = kBadLog;
+  keep((*writer)->close());
+  // What the log holds: frames of committed transactions, not frames received.
+  const std::uint64_t frames = (*writer)->stats().frames_committed;
+  int code = fatal_code.load() != 0 ? fatal_code.load() : kOk;
+  if (write_error) {
+    std::fprintf(stderr, "gwtape record: %s\n", write_error->message.c_str());
+    code = exit_code_for(*write_error);
+  } else if (!refused.empty()) {
+    std::fprintf(stderr, "gwtape record: %s\n", refused.c_str());
+    code = kFailure;
   }
   if (!fatal_message.empty()) std::fprintf(stderr, "gwtape record: %s\n", fatal_message.c_str());
-  std::fprintf(stderr, "gwtape record: %llu frames (%llu dispatches) written to %s\n",
+  std::fprintf(stderr, "gwtape record: %llu frames (%llu dispatches received) written to %s\n",
                static_cast<unsigned long long>(frames), static_cast<unsigned long long>(events),
                args_.out.c_str());
   return code;

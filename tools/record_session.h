@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "flag_numbers.h"
 #include "gwtape/common/result.h"
 #include "gwtape/gateway/compression.h"
 #include "gwtape/recorder/redact.h"
@@ -28,9 +29,8 @@ struct RecordArgs {
   double duration_s = 0;         // 0: no limit
 };
 
-enum class ArgErrc { kUsage = 1 };
 // Parses the flags of `gwtape record`; the error message says which flag and why.
-gwtape::Result<RecordArgs, ArgErrc> parse_record_args(const Args& args);
+[[nodiscard]] ArgResult<RecordArgs> parse_record_args(const Args& args);
 
 class RecordSession {
  public:

@@ -166,6 +166,8 @@ std::string recording_section(const RecordingSummary& r) {
   out += row("invalid_sessions", "invalid sessions (op 9)", std::to_string(r.invalid_sessions));
   out += row("identifies", "identifies (op 2 sent)", std::to_string(r.identifies));
   out += row("resumes", "resumes (op 6 sent)", std::to_string(r.resumes));
+  out += row("seq_gaps", "sequence gaps", std::to_string(r.seq_gaps));
+  out += row("seq_repeats", "repeated sequence numbers", std::to_string(r.seq_repeats));
   out += row("closes", "connection ends", closes_text(r));
   out += row("raw_bytes", "frame text", std::to_string(r.raw_bytes));
   out += row("stored_bytes", "stored (compressed)", std::to_string(r.stored_bytes));

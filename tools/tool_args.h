@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "flag_numbers.h"
 #include "gwtape/store/errors.h"
 
 namespace gwtape::tools {

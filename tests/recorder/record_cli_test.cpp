@@ -2,6 +2,7 @@
 // the log must hold every frame that reached the client, both ways, byte for byte, and
 // never the token.
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,14 +34,22 @@ std::string slurp(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-// `gwtape record ...` as a child process with DISCORD_TOKEN set (or not).
+// `gwtape record ...` as a child process with DISCORD_TOKEN set (or not). With `file_limit`,
+// no file the child writes may grow past that many bytes (RLIMIT_FSIZE, SIGXFSZ ignored): a
+// write beyond it fails with EFBIG, as on a full disk, without a small filesystem to mount.
 class Child {
  public:
-  Child(const std::vector<std::string>& args, const char* token, std::filesystem::path dir)
+  Child(const std::vector<std::string>& args, const char* token, std::filesystem::path dir,
+        rlim_t file_limit = RLIM_INFINITY)
       : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
+      if (file_limit != RLIM_INFINITY) {
+        ::signal(SIGXFSZ, SIG_IGN);
+        const rlimit limit{file_limit, file_limit};
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
+      }
       if (token) {
         ::setenv("DISCORD_TOKEN", token, 1);
       } else {
@@ -347,4 +356,92 @@ TEST_CASE("record: a status line on a terminal, none when stdout is not one", "[
   REQUIRE(child.wait() == 0);
   CHECK(child.out().find("events ") == std::string::npos);
   CHECK(std::filesystem::file_size(dir / "pipe.gwtape") > 0);
+}
+
+TEST_CASE("record: a full disk stops the recording at once; the summary counts what the log holds",
+          "[recorder][cli]") {
+  const auto dir = fresh_dir("full");
+  const auto log = dir / "full.gwtape";
+  auto srv = server();
+  // The WAL reaches 256 KiB within a second or two of the traffic below; --duration is far off.
+  constexpr int kDurationS = 20;
+  Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", "none",
+               "--duration", std::to_string(kDurationS)},
+              kToken, dir, 256 * 1024);
+  REQUIRE(srv->wait_until_identified(10s));
+  const auto started = std::chrono::steady_clock::now();
+  // Content that compresses badly, so the log grows about as fast as the traffic.
+  std::uint64_t x = 88172645463325252ULL;
+  auto noise = [&] {
+    std::string s;
+    for (int i = 0; i < 128; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      s += std::to_string(x % 100000000);
+    }
+    return s;
+  };
+  int code = -1;
+  for (int n = 0; code < 0 && std::chrono::steady_clock::now() - started < 30s;) {
+    for (int i = 0; i < 10; ++i) {
+      (void)srv->dispatch("MESSAGE_CREATE", R"({"id":")" + std::to_string(++n) +
+                                                R"(","channel_id":"1","content":")" + noise() +
+                                                R"("})");
+    }
+    code = child.wait(50ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  const std::string err = child.err();
+  INFO(err);
+  CHECK(code == 1);  // not 4: the log is sound, the disk is not
+  CHECK(took < std::chrono::seconds(kDurationS / 2));
+  // The message names the log and the error; the gateway was closed with 1000.
+  CHECK(err.find("gwtape record: " + log.string() + ": ") != std::string::npos);
+  // A write cut short at the limit is SQLite's "disk is full"; one past it, EFBIG, an I/O error.
+  CHECK((err.find("database or disk is full") != std::string::npos ||
+         err.find("disk I/O error") != std::string::npos));
+  const auto obs = srv->observations();
+  REQUIRE_FALSE(obs.connections.empty());
+  CHECK(obs.connections.back().client_close_code == 1000);
+  // "N frames ... written": N is what the log holds, a sound prefix of the session.
+  const auto at = err.find(" frames (");
+  REQUIRE(at != std::string::npos);
+  const auto line = err.rfind("gwtape record: ", at);
+  const std::uint64_t written = std::stoull(err.substr(line + 15, at - line - 15));
+  auto report = store::verify(log.string());
+  REQUIRE(report.ok());
+  CHECK(report->ok());
+  const auto frames = read_log(log);
+  CHECK(frames.size() == written);
+  CHECK(written > 0);
+}
+
+TEST_CASE("record: a gateway that skips sequence numbers is recorded and verifies, with a warning",
+          "[recorder][cli]") {
+  const auto dir = fresh_dir("gap");
+  const auto log = dir / "gap.gwtape";
+  auto srv = server();
+  Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", "none"},
+              kToken, dir);
+  REQUIRE(srv->wait_until_identified(10s));
+  for (int i = 0; i < 5; ++i) REQUIRE(srv->dispatch("MESSAGE_CREATE", message(i)).ok());
+  // A dispatch 3 past the next number, as a gateway may send (the library counts the gap).
+  const std::int64_t skipped_to = srv->observations().last_seq + 4;
+  REQUIRE(srv->send_raw(R"({"t":"MESSAGE_CREATE","s":)" + std::to_string(skipped_to) +
+                        R"(,"op":0,"d":)" + message(99) + "}")
+              .ok());
+  REQUIRE(srv->wait_for(
+      [&](const replay::Observations& o) {
+        return !o.heartbeats.empty() && o.heartbeats.back() == skipped_to;
+      },
+      10s));
+  child.signal(SIGINT);
+  REQUIRE(child.wait() == 0);
+  auto report = store::verify(log.string());
+  REQUIRE(report.ok());
+  INFO((report->problem ? report->problem->message : ""));
+  CHECK(report->ok());
+  CHECK(report->seq_gaps == 1);
+  CHECK(report->seq_repeats == 0);
+  REQUIRE(report->warnings.size() == 1);
+  CHECK(report->warnings[0].message.find("(3 skipped)") != std::string::npos);
 }

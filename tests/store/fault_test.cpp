@@ -5,7 +5,9 @@
 
 #include <catch2/catch_test_macros.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/log_writer.h"
@@ -129,6 +131,45 @@ TEST_CASE("store: fail-at-N: disk full from the N-th write on") {
 TEST_CASE("store: fail-at-N: one failed write or sync") { fail_at_each(Fault::kIoErr, false); }
 
 TEST_CASE("store: fail-at-N: one busy lock") { fail_at_each(Fault::kBusy, false); }
+
+// A recorder must stop as soon as the log stops taking frames, even when no frame comes: the
+// writer thread's failure (a commit on a full disk) shows in status() with no append, and
+// frames_committed is then what the log holds.
+TEST_CASE("store: status() shows the writer thread's failure without an append") {
+  testing::install_faulty_vfs();
+  TempDir dir;
+  const std::string path = dir.file("full.gwtape");
+  WriterOptions opts;
+  opts.vfs = "faulty";
+  opts.commit_interval = std::chrono::milliseconds(1000);  // the fault is armed well before
+  auto w = LogWriter::open(path, opts);
+  REQUIRE(w.ok());
+  auto rec = (*w)->begin_recording({});
+  REQUIRE(rec.ok());
+  auto frames = testing::FrameBuilder(5).session(*rec, 300);
+  for (std::size_t i = 0; i < 100; ++i) REQUIRE((*w)->append(frames[i]).ok());
+  REQUIRE((*w)->flush().ok());
+  CHECK((*w)->status().ok());
+  for (std::size_t i = 100; i < frames.size(); ++i) REQUIRE((*w)->append(frames[i]).ok());
+  // The disk fills before the interval commit of the last 200 frames.
+  testing::arm_faulty_vfs(0, Fault::kFull, true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((*w)->status().ok() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const Status st = (*w)->status();
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == Errc::kFull);
+  CHECK(st.error().message.rfind(path + ": ", 0) == 0);
+  CHECK((*w)->append(frames[0]).error().code == Errc::kFull);
+  (void)(*w)->close();
+  testing::disarm_faulty_vfs();
+  const std::uint64_t committed = (*w)->stats().frames_committed;
+  CHECK(committed == 100);
+  auto v = verify(path);
+  REQUIRE(v.ok());
+  CHECK(v->ok());
+  CHECK(v->frames == static_cast<std::int64_t>(committed));
+}
 
 }  // namespace
 }  // namespace gwtape::store

@@ -86,13 +86,28 @@ TEST_CASE("store: verify reports the first problem with its frame id") {
     REQUIRE(!v->ok());
     CHECK(v->problem->frame_id == 500);
   }
-  SECTION("a dispatch sequence gap is reported, a new identify restarts it") {
+  SECTION("a dispatch sequence gap or repeat is a warning, not a problem") {
+    // Frame 700 skips one number; the next dispatch then repeats 700's.
     tamper(path, "UPDATE frames SET s = s + 1 WHERE id = 700");
     auto v = verify(path);
     REQUIRE(v.ok());
-    REQUIRE(!v->ok());
-    CHECK(v->problem->frame_id == 700);
-    CHECK(v->problem->message.find("sequence") != std::string::npos);
+    CHECK(v->ok());
+    CHECK(v->seq_gaps == 1);
+    CHECK(v->seq_repeats == 1);
+    REQUIRE(v->warnings.size() == 2);
+    CHECK(v->warnings[0].frame_id == 700);
+    CHECK(v->warnings[0].message.find("frame 700: recording 1: dispatch sequence") !=
+          std::string::npos);
+    CHECK(v->warnings[0].message.find("(1 skipped)") != std::string::npos);
+    CHECK(v->warnings[1].message.find("(repeated") != std::string::npos);
+  }
+  SECTION("only the first warnings are kept; all are counted") {
+    tamper(path, "UPDATE frames SET s = s * 2 WHERE s IS NOT NULL");
+    auto v = verify(path);
+    REQUIRE(v.ok());
+    CHECK(v->ok());
+    CHECK(v->seq_gaps > static_cast<std::int64_t>(VerifyReport::kMaxWarnings));
+    CHECK(v->warnings.size() == VerifyReport::kMaxWarnings);
   }
   SECTION("a connection end of no recording, or with an unknown closer or code") {
     const std::pair<const char*, const char*> cases[] = {
@@ -144,6 +159,8 @@ TEST_CASE("store: a new identify restarts the sequence") {
   REQUIRE(v.ok());
   INFO((v->problem ? v->problem->message : ""));
   CHECK(v->ok());
+  CHECK(v->warnings.empty());
+  CHECK(v->seq_gaps + v->seq_repeats == 0);
 }
 
 TEST_CASE("store: stats: frame_bytes plus meta_bytes is the file") {

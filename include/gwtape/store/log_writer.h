@@ -103,6 +103,10 @@ class LogWriter {
 
   WriterStats stats() const;
 
+  // The writer's first error, or ok, without waiting: lets a caller stop as soon as the writer
+  // thread failed (a commit on a full disk), not only at its next append.
+  Status status() const;
+
   // Seals the frames not yet in a block, commits, checkpoints and closes the file. Later calls
   // return kClosed. Returns the writer's first error, if it had one.
   Status close();

@@ -2,16 +2,18 @@
 //
 // `verify` reads a whole log (read-only) and reports the first problem it finds, with the
 // frame id when there is one: SQLite's integrity_check, every block's and pending frame's zstd
-// checksum and length table, frame ids dense and covered by exactly one block or pending row,
-// and, per recording, dispatch sequences without gaps except across a new identify (op 2
-// sent). `stats` measures the file with SQLite's dbstat: `frame_bytes` (compressed blocks,
-// pending frames and dictionaries) plus `meta_bytes` (everything else: frame columns,
-// indexes, lookup tables, schema, free pages) is the file size.
+// checksum and length table, frame ids dense and covered by exactly one block or pending row.
+// Dispatch sequence numbers that skip or repeat (SequenceTracker) are warnings: they say what
+// the gateway sent, which a faithful log keeps, not that the log is damaged. `stats` measures the
+// file with SQLite's dbstat: `frame_bytes` (compressed blocks, pending frames and dictionaries)
+// plus `meta_bytes` (everything else: frame columns, indexes, lookup tables, schema, free pages) is
+// the file size.
 //
 // Thread-safety: free functions; each opens its own read-only connection.
 // Lifetimes: none.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,17 +23,46 @@
 
 namespace gwtape::store {
 
+// Received dispatch sequence numbers (`s` of op 0) of one recording, read the way the gateway
+// library reads them live (gateway::Sequence, Protocol::gaps() and duplicates()): within a
+// session `s` goes up by one; a sent identify (op 2) starts a new session; a resume (op 6)
+// continues the old one. A number past the next is a gap (the gateway skipped numbers: legal
+// on the wire; the library counts them and goes on). A number at or below the last one is a
+// repeat: the library drops such an event as a resume's replay of one it already had. The
+// recorder logs whatever the gateway sent, so a faithful recording can hold either; neither
+// is damage to the log.
+class SequenceTracker {
+ public:
+  enum class Step { kNext, kGap, kRepeat };
+  // A sent identify: the next dispatch starts a new numbering.
+  void identify() { last_.reset(); }
+  // The first dispatch of a session is kNext. A repeat leaves last() as it was (the library
+  // drops the event as a replay); anything else makes `s` the last.
+  Step dispatch(std::int64_t s);
+  std::optional<std::int64_t> last() const { return last_; }
+
+ private:
+  std::optional<std::int64_t> last_;
+};
+
 struct VerifyProblem {
   std::optional<std::int64_t> frame_id;  // the first frame concerned, when there is one
-  std::string message;                   // "log.gwtape: frame 1042: sequence gap: 17 after 15"
+  std::string message;                   // "log.gwtape: frame 1042: zstd: corrupted block"
 };
 
 struct VerifyReport {
+  // Warnings kept in `warnings`; seq_gaps and seq_repeats count them all.
+  static constexpr std::size_t kMaxWarnings = 20;
+
   std::int64_t frames = 0;
   std::int64_t blocks = 0;
   std::int64_t pending = 0;  // frames not yet sealed into a block
   std::int64_t recordings = 0;
   std::optional<VerifyProblem> problem;  // the first one; none: the log is sound
+  // The first kMaxWarnings sequence gaps and repeats, in frame order, with their frame:
+  // "log.gwtape: frame 7: recording 1: dispatch sequence 5 after 1 (3 skipped)".
+  std::vector<VerifyProblem> warnings;
+  std::int64_t seq_gaps = 0, seq_repeats = 0;
   bool ok() const { return !problem.has_value(); }
 };
 
