@@ -141,7 +141,8 @@ class Reader {
   template <class T>
   bool read_object(value& v, T& out);
 
-  // True if v is JSON null (and consumes it); false for anything else or an error.
+  // True if v is JSON null (and consumes it); false for anything else or an error. Safe on
+  // any value, a document's root included, and after a getter failed with INCORRECT_TYPE.
   static bool is_null(value& v);
 
  private:
