@@ -1,11 +1,16 @@
 // Bad input to the decode paths (issue #14): every decode of a malformed or mistyped dispatch
-// is an error value. These fail without their fix under the sanitizer build (UBSan's
-// unreachable check for simdjson's SIMDJSON_ASSUME).
+// is an error value, and no parse reads outside the bytes behind the text it is given. Some
+// of these only fail without their fix under the sanitizer build (UBSan's unreachable check
+// for simdjson's SIMDJSON_ASSUME, ASan for over-reads); the pointer checks fail in any build.
 #include "gwtape/gateway/events.h"
 
+#include <simdjson.h>
+
 #include <catch2/catch_test_macros.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -17,6 +22,22 @@
 namespace {
 
 using namespace gwtape::gateway;
+
+// The text in a heap block of exactly its size: no terminating NUL, no spare capacity, so any
+// read past the end is outside the allocation (ASan reports it).
+class ExactBuffer {
+ public:
+  explicit ExactBuffer(std::string_view text)
+      : bytes_(std::make_unique<char[]>(text.size())), size_(text.size()) {
+    std::memcpy(bytes_.get(), text.data(), text.size());
+  }
+  std::string_view view() const { return std::string_view(bytes_.get(), size_); }
+  const void* data() const { return bytes_.get(); }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  std::size_t size_;
+};
 
 std::string read_fixture(const char* relative) {
   std::ifstream in(std::filesystem::path(GWTAPE_SOURCE_DIR) / "fixtures" / "payloads" / relative,
@@ -92,4 +113,62 @@ TEST_CASE("fixtures/payloads/bad/deep_nesting.json decodes to an error value",
   Protocol protocol;
   SplitMix64 random(1);
   check_reported_raw(protocol.handle_op(frame, 0, random), "MESSAGE_CREATE");
+}
+
+TEST_CASE("the fallback after a failed one-pass decode parses the padded copy",
+          "[gateway][envelope][reliability]") {
+  // "t" before "d": the envelope decodes d in its own pass; the snowflake does not fit in 64
+  // bits, so that pass fails and the frame is parsed again, plainly. The caller's text has no
+  // room for padding (capacity 0): both passes must read the parser's padded copy.
+  const ExactBuffer frame(
+      R"({"t":"MESSAGE_UPDATE","s":1,"op":0,"d":{"id":"99999999999999999999999"}})");
+  EnvelopeParser envelopes;
+  std::optional<Event> event;
+  auto env = envelopes.parse(frame.view(), 0, &event);
+  REQUIRE(env.ok());
+  CHECK_FALSE(event.has_value());
+  CHECK(env->d == R"({"id":"99999999999999999999999"})");
+  // The envelope's text and capacity describe the same bytes: the copy, with its padding.
+  CHECK(static_cast<const void*>(env->text.data()) != frame.data());
+  CHECK(env->text == frame.view());
+  CHECK(env->capacity >= env->text.size() + simdjson::SIMDJSON_PADDING);
+
+  Protocol protocol;
+  SplitMix64 random(1);
+  check_reported_raw(protocol.handle_op(frame.view(), 0, random), "MESSAGE_UPDATE");
+}
+
+TEST_CASE("the log writer's routed parse falls back to the padded copy too",
+          "[gateway][envelope][reliability]") {
+  // A dispatch whose d is not an object: the routing walk gives up and parses plainly.
+  const ExactBuffer frame(R"({"t":"MESSAGE_CREATE","s":1,"op":0,"d":[{"channel_id":"1"}]})");
+  EnvelopeParser envelopes;
+  RoutingIds ids;
+  auto env = envelopes.parse_routed(frame.view(), 0, ids);
+  REQUIRE(env.ok());
+  CHECK(env->d == R"([{"channel_id":"1"}])");
+  CHECK_FALSE(ids.channel_id.has_value());
+  CHECK(static_cast<const void*>(env->text.data()) != frame.data());
+  CHECK(env->capacity >= env->text.size() + simdjson::SIMDJSON_PADDING);
+}
+
+TEST_CASE("an absent d is an empty view at the end of the frame",
+          "[gateway][envelope][reliability]") {
+  // Callers hand `capacity - (d.data() - text.data())` to EventDecoder as d's room: with a
+  // null d that was pointer arithmetic across objects and a meaningless capacity.
+  std::string text = R"({"op":0,"t":"MESSAGE_CREATE","s":1})";
+  EnvelopeParser envelopes;
+  auto env = envelopes.parse(text);
+  REQUIRE(env.ok());
+  CHECK(env->d.empty());
+  CHECK(static_cast<const void*>(env->d.data()) ==
+        static_cast<const void*>(env->text.data() + env->text.size()));
+
+  Protocol protocol;
+  SplitMix64 random(1);
+  auto actions = protocol.handle_op(text, 0, random);
+  REQUIRE_FALSE(actions.empty());
+  const auto* error = std::get_if<ProtocolError>(&actions[0]);
+  REQUIRE(error != nullptr);
+  CHECK(error->error.code == Errc::kParse);
 }
