@@ -60,6 +60,7 @@ bool route(EventType type, simdjson::ondemand::value& d, RoutingIds& ids) {
     simdjson::ondemand::field&& field = std::move(result).value_unsafe();  // in place
     const detail::Key key(field.key());
     simdjson::ondemand::value& v = field.value();
+    if (!detail::starts_a_value(v)) return false;
     Snowflake id;
     if (key == "guild_id" || (id_is_guild && key == "id")) {
       if (reader.read(v, id) && id.valid()) ids.guild_id = id;
@@ -153,6 +154,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
     simdjson::ondemand::field&& field = std::move(result).value_unsafe();
     const detail::Key key(field.key());
     simdjson::ondemand::value& v = field.value();
+    if (!detail::starts_a_value(v)) return fail(Errc::kParse, "a key without a value");
     if (key == "op") {
       std::uint64_t op = 0;
       if (auto e = v.get_uint64().get(op); e) {
