@@ -42,6 +42,14 @@ class ZlibStream final : public StreamDecompressor {
       }
       if (out.size() - start + pending_ > cap_) return too_large(cap_);
       if (rc == Z_BUF_ERROR) break;  // no progress possible: needs more input
+      if (rc == Z_STREAM_END) {
+        // Discord never ends the stream. After its end inflate() consumes nothing more and
+        // returns Z_STREAM_END again: going on while input remains would spin forever.
+        if (z_.avail_in > 0) {
+          return make_error(Errc::kParse, "zlib-stream: data after the end of the stream");
+        }
+        break;
+      }
       // Go on while input remains, or while the output filled up (more may be pending).
     } while (z_.avail_in > 0 || z_.avail_out == 0);
     // The message ends where the compressed bytes end with the sync-flush marker, which may

@@ -335,12 +335,14 @@ Status decode_into(DecodeContext& ctx, std::string_view what, std::string_view d
     return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
   }
   // simdjson does not hand out a scalar document as a value (SCALAR_DOCUMENT_AS_VALUE): a
-  // null d (RESUMED's) is read as no value, as a null field is; other scalars are kType.
+  // null d (RESUMED's) is read as no value, as a null field is; anything but an object is
+  // kType. The type is checked before descending: every typed d is an object, and a root
+  // array handed to the readers would only fail after a getter's error.
   simdjson::ondemand::json_type type;
   if (auto e = doc.type().get(type); e) {
     return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
   }
-  if (type != detail::json_type::object && type != detail::json_type::array) {
+  if (type != detail::json_type::object) {
     // Not document::is_null(): simdjson 3.0.1 misreads a root null followed by whitespace.
     std::string_view text = detail::trim_json_right(d);
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\n' ||

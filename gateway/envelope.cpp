@@ -60,6 +60,7 @@ bool route(EventType type, simdjson::ondemand::value& d, RoutingIds& ids) {
     simdjson::ondemand::field&& field = std::move(result).value_unsafe();  // in place
     const detail::Key key(field.key());
     simdjson::ondemand::value& v = field.value();
+    if (!detail::starts_a_value(v)) return false;
     Snowflake id;
     if (key == "guild_id" || (id_is_guild && key == "id")) {
       if (reader.read(v, id) && id.valid()) ids.guild_id = id;
@@ -115,15 +116,20 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
                                             Event* event, bool* decoded, RoutingIds* ids,
                                             bool* routed) {
   Envelope env;
-  const char* data = text.data();
+  // env.text is what is parsed (the caller's text, or the parser's padded copy of it) and
+  // env.capacity the room behind env.text.data(): they always travel as a pair, so that no
+  // later parse is handed the copy's capacity with the caller's unpadded text.
+  env.text = text;
+  env.capacity = capacity;
   if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
     impl_->copy.reserve(text.size() + simdjson::SIMDJSON_PADDING);
     impl_->copy.assign(text);
-    data = impl_->copy.data();
-    capacity = impl_->copy.capacity();
+    env.text = impl_->copy;
+    env.capacity = impl_->copy.capacity();
   }
-  env.text = std::string_view(data, text.size());
-  env.capacity = capacity;
+  // The plain pass after a one-pass decode or routing walk gave up: over the same padded bytes
+  // (no second copy).
+  auto plain_pass = [&] { return parse_impl(env.text, env.capacity, nullptr, nullptr, nullptr); };
 
   auto fail = [&](Errc code, std::string what) -> Result<Envelope> {
     return make_error(code, "gateway frame: " + what + " in \"" + excerpt(text) + "\"");
@@ -134,7 +140,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
 
   if (text.empty()) return fail(Errc::kParse, "empty frame");
   simdjson::ondemand::document doc;
-  if (auto e = impl_->parser.iterate(data, text.size(), capacity).get(doc); e) {
+  if (auto e = impl_->parser.iterate(env.text.data(), env.text.size(), env.capacity).get(doc); e) {
     return fail_json(e, "not JSON");
   }
   simdjson::ondemand::object obj;
@@ -148,6 +154,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
     simdjson::ondemand::field&& field = std::move(result).value_unsafe();
     const detail::Key key(field.key());
     simdjson::ondemand::value& v = field.value();
+    if (!detail::starts_a_value(v)) return fail(Errc::kParse, "a key without a value");
     if (key == "op") {
       std::uint64_t op = 0;
       if (auto e = v.get_uint64().get(op); e) {
@@ -192,7 +199,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
             *decoded = true;
             continue;
           }
-          return parse_impl(text, capacity, nullptr, nullptr, nullptr);
+          return plain_pass();
         }
       }
       // The log writer's pass: the routing ids read from d's top-level keys on the way (the
@@ -208,7 +215,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
           continue;
         }
         *ids = RoutingIds{};
-        return parse_impl(text, capacity, nullptr, nullptr, nullptr);
+        return plain_pass();
       }
       if (auto e = detail::raw_json_of(v, env.d); e) return fail_json(e, "\"d\"");
     }
@@ -218,6 +225,9 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
     return fail(Errc::kParse, "trailing content after the object");
   }
   if (!have_op) return fail(Errc::kMissingField, "no \"op\"");
+  // An absent d is an empty view at the end of the text, not a null one: the room after d
+  // (capacity less d's offset in text, what callers hand to EventDecoder) stays true.
+  if (env.d.data() == nullptr) env.d = env.text.substr(env.text.size());
   return env;
 }
 

@@ -189,6 +189,13 @@ void Reader::push_index(std::size_t index) {
 }
 
 bool Reader::is_null(value& v) {
+  // The type first: value::is_null() is a read of a non-root scalar, and reaching it on a
+  // document's root (an array d where an object was expected, after get_object() failed)
+  // breaks simdjson's assumption that the value is nested (undefined behaviour in release
+  // builds). type() only peeks at the value's first byte, at any depth. A value of type null is
+  // never the root: simdjson does not hand out a scalar document as a value.
+  json_type type;
+  if (v.type().get(type) != simdjson::SUCCESS || type != json_type::null) return false;
   bool null = false;
   return v.is_null().get(null) == simdjson::SUCCESS && null;
 }

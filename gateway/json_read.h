@@ -97,6 +97,12 @@ simdjson::error_code string_of(value& v, std::string_view& out);
 // that follows it. Scalars are validated first (raw_json_token alone does not check them).
 simdjson::error_code raw_json_of(value& v, std::string_view& out);
 
+// True when v's first byte can start a JSON value. On-Demand skips a value nobody reads by
+// counting brackets, so a missing value before a closing bracket (`{"x":}`) would be taken as
+// the end of the object, and the walk would go on out of step with the text's structure:
+// every field loop checks this first, so that no path accepts a frame another rejects.
+inline bool starts_a_value(value& v) { return v.type().error() == simdjson::SUCCESS; }
+
 class Reader {
  public:
   // False after a failure; `problem()` says what and where.
@@ -141,7 +147,8 @@ class Reader {
   template <class T>
   bool read_object(value& v, T& out);
 
-  // True if v is JSON null (and consumes it); false for anything else or an error.
+  // True if v is JSON null (and consumes it); false for anything else or an error. Safe on
+  // any value, a document's root included, and after a getter failed with INCORRECT_TYPE.
   static bool is_null(value& v);
 
  private:
@@ -244,6 +251,10 @@ bool Reader::read_object(value& v, T& out) {
     if (auto e = result.error(); e) return fail(e, "an object key");
     simdjson::ondemand::field&& field = std::move(result).value_unsafe();
     const Key key(field.key());
+    if (!starts_a_value(field.value())) {
+      push_path(key.text());
+      return fail(simdjson::TAPE_ERROR, "a value");
+    }
     if (!fields(*this, key, field.value(), out)) {
       push_path(key.text());
       return false;

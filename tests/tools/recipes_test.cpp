@@ -208,7 +208,11 @@ TEST_CASE("tools: the recipes answer what the frames say") {
     // A message of this recording that was created, edited and deleted.
     const std::vector<const Frame*>* chosen = nullptr;
     std::string chosen_id;
-    for (const auto& [id, list] : history) {
+    for (const auto& entry : history) {
+      // Named references, not a structured binding: clang 14 cannot capture a binding in a
+      // lambda (P1091 came in clang 16).
+      const std::string& id = entry.first;
+      const std::vector<const Frame*>& list = entry.second;
       auto has = [&](const char* t) {
         return std::any_of(list.begin(), list.end(), [&](auto* f) { return f->env.t == t; });
       };

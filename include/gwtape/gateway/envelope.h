@@ -28,9 +28,11 @@ struct Envelope {
   OpCode op = OpCode::kDispatch;
   std::optional<std::int64_t> s;  // null or absent: nullopt
   std::string_view t;             // null or absent: empty
-  std::string_view d;             // raw JSON of d ("null" when null); absent: empty
-  // The padded text the views point into, and how much readable room follows `d` (for a
-  // second, typed parse of `d` without a copy).
+  std::string_view d;             // raw JSON of d ("null" when null); absent: empty, at text's end
+  // The padded text the views point into (the caller's text, or the parser's copy of it when
+  // it had no room for padding) and how many bytes are readable from text.data(): always a
+  // pair, so `capacity - (d.data() - text.data())` is the room after `d` (for a second, typed
+  // parse of `d` without a copy).
   std::string_view text;
   std::size_t capacity = 0;
 };
