@@ -329,7 +329,8 @@ TEST_CASE("each connection waits for its own HELLO; no beat before it", "[gatewa
   REQUIRE(p.next_deadline_ns().has_value());
   CHECK(*p.next_deadline_ns() == 3 * kMs + ProtocolOptions{}.hello_timeout_ns);
   CHECK(p.on_timer(*p.next_deadline_ns() - 1).empty());
-  const Reconnect* r = only<Reconnect>(p.on_timer(*p.next_deadline_ns()));
+  const Actions fired = p.on_timer(*p.next_deadline_ns());
+  const Reconnect* r = only<Reconnect>(fired);
   REQUIRE(r != nullptr);
   CHECK(r->resume);
   CHECK(r->terminate);
