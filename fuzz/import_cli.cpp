@@ -1,4 +1,4 @@
-// The three helpers of tools/cli.h that tools/main.cpp defines, for fuzz_import, which links
+// The two helpers of tools/cli.h that tools/main.cpp defines, for fuzz_import, which links
 // `gwtape import`'s own files (cmd_import.cpp and what it uses) without main.cpp and every
 // other subcommand (and their libraries). The same behaviour, minus printing the usage.
 #include <cstdio>
@@ -18,16 +18,6 @@ bool wants_help(const Command&, const Args& args) {
     if (a == "-h" || a == "--help") return true;
   }
   return false;
-}
-
-std::optional<std::uint64_t> parse_uint(std::string_view text) {
-  if (text.empty() || text.size() > 19) return std::nullopt;
-  std::uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  return v;
 }
 
 }  // namespace gwtape::tools
