@@ -10,6 +10,11 @@ namespace {
 constexpr std::int64_t kMsToNs = 1'000'000;
 // The longest the loop blocks in one read when no timer is due (close() interrupts it anyway).
 constexpr std::int64_t kIdleWaitNs = 60'000 * kMsToNs;
+// Read-ahead (GatewayOptions::max_pending_events): at most this many frames are read in a row
+// while events wait, then the handler gets a slice of at most this long (or until a timer).
+constexpr unsigned kReadBurst = 64;
+constexpr std::int64_t kDeliverSliceNs = 5 * kMsToNs;
+constexpr std::int64_t kForever = INT64_MAX;
 
 }  // namespace
 
@@ -116,6 +121,8 @@ Status Gateway::run() {
     protocol_.on_connected(clock_.now_ns());
     set_phase(protocol_.phase());
     const Outcome outcome = run_connection(result);
+    // What the connection received is delivered before the next one (or the end of run()).
+    deliver_pending(kForever);
     if (outcome == Outcome::kStop || outcome == Outcome::kFatal) break;
     if (reached_active_) {
       failures = 0;
@@ -145,6 +152,7 @@ Status Gateway::run() {
 }
 
 Gateway::Outcome Gateway::run_connection(Status& result) {
+  unsigned burst = 0;  // frames read in a row while events wait
   for (;;) {
     if (stop_.load()) {
       close_connection(1000, "closing");
@@ -174,8 +182,19 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
       now = clock_.now_ns();
     }
     const std::int64_t deadline = protocol_.next_deadline_ns().value_or(now + kIdleWaitNs);
-    auto message = transport_->receive(std::max<std::int64_t>(deadline - now, 0));
+    // Read-ahead: what has arrived is read in bursts, and the handler gets the time between
+    // them in slices that end before the next timer.
+    if (!pending_.empty() &&
+        (burst >= kReadBurst || pending_.size() >= options_.max_pending_events)) {
+      burst = 0;
+      deliver_pending(std::min(deadline, now + kDeliverSliceNs));
+      continue;
+    }
+    // Events waiting for the handler: take only what has already arrived.
+    const std::int64_t wait = pending_.empty() ? std::max<std::int64_t>(deadline - now, 0) : 0;
+    auto message = transport_->receive(wait);
     if (message.ok()) {
+      ++burst;
       auto text = inflate(*message);
       if (!text.ok()) {
         actions_ = protocol_.on_unreadable(text.error());
@@ -190,7 +209,11 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
       }
     } else {
       const Errc code = message.error().code;
-      if (code == Errc::kInterrupted || code == Errc::kTimeout) continue;  // timers, requests
+      if (code == Errc::kInterrupted || code == Errc::kTimeout) {  // timers, requests
+        burst = 0;
+        if (!pending_.empty()) deliver_pending(std::min(deadline, now + kDeliverSliceNs));
+        continue;
+      }
       // Closed by the peer, or the connection broke (dropped TCP, TLS error, too large).
       report(message.error());
       const auto peer = transport_->peer_close();
@@ -207,6 +230,25 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
   }
 }
 
+void Gateway::deliver(DeliverEvent& event) {
+  if (options_.max_pending_events == 0) {
+    if (on_event_) on_event_(event);
+    return;
+  }
+  pending_.push_back(std::move(event));
+}
+
+void Gateway::deliver_pending(std::int64_t until_ns) {
+  while (!pending_.empty()) {
+    // Popped before the call: a handler may end the session (close()) and its events stay
+    // in order.
+    DeliverEvent event = std::move(pending_.front());
+    pending_.pop_front();
+    if (on_event_) on_event_(event);
+    if (until_ns != kForever && clock_.now_ns() >= until_ns) return;
+  }
+}
+
 Gateway::Outcome Gateway::lost_on_send(const Error& error, Status& result) {
   report(error);
   connection_ended(ClosedBy::kLost, 0, error.message);
@@ -219,8 +261,8 @@ Gateway::Outcome Gateway::lost_on_send(const Error& error, Status& result) {
 Gateway::Outcome Gateway::execute(Actions& actions, Status& result) {
   Outcome outcome = Outcome::kContinue;
   for (Action& action : actions) {
-    if (auto* deliver = std::get_if<DeliverEvent>(&action)) {
-      if (on_event_) on_event_(*deliver);
+    if (auto* event = std::get_if<DeliverEvent>(&action)) {
+      deliver(*event);
     } else if (auto* send = std::get_if<SendCommand>(&action)) {
       if (Status st = send_frame(send->text); !st.ok()) return lost_on_send(st.error(), result);
     } else if (auto* error = std::get_if<ProtocolError>(&action)) {
@@ -314,8 +356,8 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
     if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), stamp(now), frame});
     protocol_.handle_op(frame, now, random_, frame.capacity(), actions_);
     for (Action& action : actions_) {
-      if (auto* deliver = std::get_if<DeliverEvent>(&action)) {
-        if (on_event_) on_event_(*deliver);
+      if (auto* event = std::get_if<DeliverEvent>(&action)) {
+        deliver(*event);
       } else if (auto* error = std::get_if<ProtocolError>(&action)) {
         report(error->error);
       }

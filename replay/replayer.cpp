@@ -96,6 +96,9 @@ Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path, Replay
     o.identify.shard = std::array<std::int32_t, 2>{*info.shard_id, *info.shard_count};
   }
   if (o.identify.intents == 0) o.identify.intents = 1;  // a log of a tool that sent none
+  // In virtual time a handler takes no time: nothing to read ahead of, and until_seq stops
+  // at the frame it names.
+  o.max_pending_events = 0;
 
   LogTransportHooks hooks;
   hooks.on_client_close = [self](const store::ConnectionEnd& end, bool last) {

@@ -21,12 +21,13 @@
 // thread; `close()` from any thread ends it (close 1000, wait for the peer, join).
 //
 // Thread-safety: handlers and the observers are called on the loop thread, one at a time, in
-// order; a slow handler delays the next frame's delivery, never a heartbeat beyond the time the
-// handler itself takes. `send`, `update_status`, `update_voice_state`, `request_guild_members`,
-// `guild_subscribe`, `reconnect`, `identify`, `heartbeat` and `close` may be called from any
-// thread, handlers included (they queue work for the loop; close() from the loop thread does not
-// join). Set handlers before start(). Lifetimes: the transport is owned; the clock, the random
-// source and the identify limiter must outlive the Gateway.
+// order; a slow handler delays delivery, never a heartbeat: while events wait for the handler
+// the loop goes on reading frames and keeping time (see `max_pending_events`). `send`,
+// `update_status`, `update_voice_state`, `request_guild_members`, `guild_subscribe`, `reconnect`,
+// `identify`, `heartbeat` and `close` may be called from any thread, handlers included (they queue
+// work for the loop; close() from the loop thread does not join). Set handlers before start().
+// Lifetimes: the transport is owned; the clock, the random source and the identify limiter must
+// outlive the Gateway.
 #pragma once
 
 #include <atomic>
@@ -91,6 +92,15 @@ struct GatewayOptions {
   std::int64_t backoff_initial_ns = 1'000'000'000;
   std::int64_t backoff_max_ns = 10'000'000'000;
   std::int64_t close_timeout_ns = 5'000'000'000;  // how long a close waits for the peer's
+  // Read-ahead: events decoded but not yet handed to the handler. While some wait, the loop
+  // reads what has already arrived in bursts and gives the handler short slices between
+  // them (never past a timer), so the protocol sees a heartbeat ACK behind a burst soon and
+  // a slow handler never makes the shard look like a zombie. At this many the loop reads
+  // only as fast as the handler takes events (the socket's buffers, then the server, hold
+  // the rest; a handler slower than the traffic for that long does, in the end, delay ACKs).
+  // 0: deliver each event before the next read (the replayer's choice: in virtual time a
+  // handler takes no time).
+  std::size_t max_pending_events = 8192;
   ProtocolOptions protocol;
 };
 
@@ -218,6 +228,11 @@ class Gateway {
   std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
   bool reached_active_ = false;        // this connection got READY or RESUMED
   Actions actions_;                    // reused from frame to frame
+  std::deque<DeliverEvent> pending_;   // read ahead, not yet handed to on_event_
+  // Queues `event` for the handler (with max_pending_events 0: hands it over at once).
+  void deliver(DeliverEvent& event);
+  // Hands pending events over, oldest first: at least one, then more until `until_ns`.
+  void deliver_pending(std::int64_t until_ns);
 };
 
 }  // namespace gwtape::gateway
