@@ -95,6 +95,13 @@ Status GatewayCore::drop() {
   return {};
 }
 
+Status GatewayCore::freeze() {
+  Conn* c = current();
+  if (c == nullptr) return no_connection();
+  c->link->freeze();
+  return {};
+}
+
 Status GatewayCore::ping(std::string_view payload) {
   Conn* c = current();
   if (c == nullptr) return no_connection();

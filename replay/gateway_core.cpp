@@ -371,15 +371,17 @@ std::string GatewayCore::ready_json(const Session& s, const IdentifyRequest& req
     if (!guilds.empty()) guilds += ",";
     guilds += R"({"unavailable":true,"id":")" + std::to_string(g.id) + "\"}";
   }
-  std::string out = R"({"v":)" + std::to_string(s.version) +
-                    R"(,"user_settings":{},"user":{"verified":true,"username":)" +
-                    json_string(options_.username) + R"(,"mfa_enabled":false,"id":")" +
-                    std::to_string(options_.user_id) +
-                    R"(","global_name":null,"flags":0,"email":null,"discriminator":"0",)"
-                    R"("bot":true,"avatar":null},"session_type":"normal","session_id":")" +
-                    s.id + R"(","resume_gateway_url":)" + json_string(url_) +
-                    R"(,"relationships":[],"private_channels":[],"presences":[],"guilds":[)" +
-                    guilds + R"(],"guild_join_requests":[],"geo_ordered_rtc_regions":[],)";
+  std::string out =
+      R"({"v":)" + std::to_string(s.version) +
+      R"(,"user_settings":{},"user":{"verified":true,"username":)" +
+      json_string(options_.username) + R"(,"mfa_enabled":false,"id":")" +
+      std::to_string(options_.user_id) +
+      R"(","global_name":null,"flags":0,"email":null,"discriminator":"0",)"
+      R"("bot":true,"avatar":null},"session_type":"normal","session_id":")" +
+      s.id + R"(","resume_gateway_url":)" +
+      json_string(options_.resume_gateway_url.empty() ? url_ : options_.resume_gateway_url) +
+      R"(,"relationships":[],"private_channels":[],"presences":[],"guilds":[)" + guilds +
+      R"(],"guild_join_requests":[],"geo_ordered_rtc_regions":[],)";
   if (req.shard) {
     out += R"("shard":[)" + std::to_string((*req.shard)[0]) + "," +
            std::to_string((*req.shard)[1]) + "],";

@@ -56,6 +56,7 @@ class GatewayCore final : public LinkHandler {
   Status request_heartbeat();
   Status close(std::uint16_t code, std::string_view reason);
   Status drop();
+  Status freeze();
   Status ping(std::string_view payload);
   void withhold_acks(bool withhold) { withhold_acks_ = withhold; }
   void set_hello_interval(std::optional<std::chrono::milliseconds> i) { hello_interval_ = i; }

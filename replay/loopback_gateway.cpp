@@ -174,6 +174,9 @@ Status LoopbackGateway::close(std::uint16_t code, std::string_view reason) {
 Status LoopbackGateway::drop() {
   return impl_->run<Status>([&] { return impl_->core->drop(); });
 }
+Status LoopbackGateway::freeze() {
+  return impl_->run<Status>([&] { return impl_->core->freeze(); });
+}
 Status LoopbackGateway::ping(std::string_view payload) {
   return impl_->run<Status>([&] { return impl_->core->ping(payload); });
 }

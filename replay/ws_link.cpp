@@ -69,6 +69,13 @@ class WsLink final : public Link, public std::enable_shared_from_this<WsLink<Ws>
     enqueue({Outgoing::Kind::kDrop, {}});
     closing_ = true;
   }
+  void freeze() override {
+    if (!open()) return;
+    frozen_ = true;
+    closing_ = true;
+    queue_.clear();
+    beast::get_lowest_layer(ws_).cancel();  // the pending read ends without reading more
+  }
   bool open() const override { return opened_ && !closing_ && !ended_; }
   void abort() override {
     closing_ = true;
@@ -152,6 +159,11 @@ class WsLink final : public Link, public std::enable_shared_from_this<WsLink<Ws>
   }
 
   void on_read(beast::error_code ec, std::size_t n) {
+    if (frozen_) {  // nothing more is read; the end comes with abort()
+      read_ended_ = true;
+      if (!beast::get_lowest_layer(ws_).socket().is_open()) report_closed();
+      return;
+    }
     if (ec) {
       finish(ec);
       return;
@@ -201,7 +213,7 @@ class WsLink final : public Link, public std::enable_shared_from_this<WsLink<Ws>
   }
 
   void enqueue(Outgoing out) {
-    if (!opened_ || ended_) return;
+    if (!opened_ || ended_ || frozen_) return;
     queue_.push_back(std::move(out));
     if (!writing_) write_next();
   }
@@ -277,6 +289,7 @@ class WsLink final : public Link, public std::enable_shared_from_this<WsLink<Ws>
   bool read_ended_ = false;
   bool peer_closed_ = false;
   bool close_in_flight_ = false;
+  bool frozen_ = false;
 };
 
 }  // namespace

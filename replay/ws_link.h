@@ -42,6 +42,9 @@ class Link {
   virtual void ping(std::string payload) = 0;  // at most 125 bytes are sent
   virtual void close(std::uint16_t code, std::string reason) = 0;
   virtual void drop() = 0;  // TCP shutdown without a close frame
+  // A network black hole: nothing more is read (a close frame is not answered), nothing more
+  // is sent, the TCP connection stays open. It ends with abort().
+  virtual void freeze() = 0;
   // Handshake done, and neither a close nor a drop queued, nor the connection ended.
   virtual bool open() const = 0;
   // Closes the socket now, whatever the state (for shutdown): pending operations end.

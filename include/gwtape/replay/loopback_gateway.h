@@ -114,6 +114,8 @@ struct LoopbackOptions {
   std::string username = "gwtape-loopback";
   std::uint64_t application_id = 1'000'000'000'000'000'002ULL;
   std::vector<LoopbackGuild> guilds;
+  // READY's resume_gateway_url; empty: url(). Another address tests a dead resume host.
+  std::string resume_gateway_url;
 
   // Heartbeat. HELLO's interval; set_hello_interval() changes it for later connections.
   std::chrono::milliseconds heartbeat_interval{41250};
@@ -255,6 +257,10 @@ class LoopbackGateway {
   Status request_heartbeat();                 // server op 1 (d: the last sequence)
   Status close(std::uint16_t code, std::string_view reason = {});  // close frame, then TCP
   Status drop();                                                   // TCP shutdown, no close frame
+  // The connection becomes a network black hole: the server reads nothing more from it (a
+  // close frame is not answered), sends nothing more, and keeps the TCP connection open until
+  // stop(). What a client sees of a dead route: the zombie case.
+  Status freeze();
   Status ping(std::string_view payload = {});  // WebSocket ping; see Observations::pongs
 
   // Settings; they apply from the next client message or connection on.
