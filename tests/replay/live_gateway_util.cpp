@@ -4,7 +4,8 @@ namespace gwtape::testing {
 
 LiveClient::LiveClient(std::string url, std::string token, gateway::Compression compress,
                        std::function<void(gateway::GatewayOptions&)> tweak,
-                       std::function<void(gateway::Gateway&)> setup) {
+                       std::function<void(gateway::Gateway&)> setup,
+                       std::shared_ptr<gateway::IdentifyLimiter> limiter) {
   gateway::GatewayOptions o;
   o.url = std::move(url);
   o.compress = compress;
@@ -17,7 +18,7 @@ LiveClient::LiveClient(std::string url, std::string token, gateway::Compression 
   o.close_timeout_ns = 1'000'000'000;
   if (tweak) tweak(o);
   gateway_ = std::make_unique<gateway::Gateway>(std::move(o), gateway::make_curl_transport(),
-                                                clock_, random_);
+                                                clock_, random_, std::move(limiter));
   gateway_->on_event([this](const gateway::DeliverEvent& e) {
     std::lock_guard lock(mu_);
     events_.push_back({e.seq, std::string(e.event.name())});

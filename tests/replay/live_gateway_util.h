@@ -27,9 +27,11 @@ class LiveClient {
   // Starts a gateway client on `url` with test-friendly timeouts (short backoff, 1 s close).
   // `setup` runs before the loop starts: the place to add handlers of one's own (a handler
   // set after start() would race with the loop). Handlers it sets replace the client's.
+  // `limiter`: the identify limiter (nullptr: the Gateway's own).
   LiveClient(std::string url, std::string token, gateway::Compression compress = {},
              std::function<void(gateway::GatewayOptions&)> tweak = {},
-             std::function<void(gateway::Gateway&)> setup = {});
+             std::function<void(gateway::Gateway&)> setup = {},
+             std::shared_ptr<gateway::IdentifyLimiter> limiter = nullptr);
   ~LiveClient();
 
   gateway::Gateway& gateway() { return *gateway_; }
