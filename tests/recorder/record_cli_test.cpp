@@ -21,88 +21,15 @@
 #include "gwtape/replay/replayer.h"
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/verify.h"
+#include "record_child.h"
 
 using namespace gwtape;
 using namespace std::chrono_literals;
+using namespace gwtape::testing;
 
 namespace {
 
 constexpr const char* kToken = "record.TEST-token.0123456789";
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// `gwtape record ...` as a child process with DISCORD_TOKEN set (or not). With `file_limit`,
-// no file the child writes may grow past that many bytes (RLIMIT_FSIZE, SIGXFSZ ignored): a
-// write beyond it fails with EFBIG, as on a full disk, without a small filesystem to mount.
-class Child {
- public:
-  Child(const std::vector<std::string>& args, const char* token, std::filesystem::path dir,
-        rlim_t file_limit = RLIM_INFINITY)
-      : out_(dir / "stdout.txt"), err_(dir / "stderr.txt") {
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      if (file_limit != RLIM_INFINITY) {
-        ::signal(SIGXFSZ, SIG_IGN);
-        const rlimit limit{file_limit, file_limit};
-        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(126);
-      }
-      if (token) {
-        ::setenv("DISCORD_TOKEN", token, 1);
-      } else {
-        ::unsetenv("DISCORD_TOKEN");
-      }
-      FILE* o = std::freopen(out_.c_str(), "w", stdout);
-      FILE* e = std::freopen(err_.c_str(), "w", stderr);
-      (void)o;
-      (void)e;
-      std::vector<char*> argv;
-      static std::string program = GWTAPE_BINARY_DIR "/tools/gwtape";
-      argv.push_back(program.data());
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::execv(program.c_str(), argv.data());
-      ::_exit(127);
-    }
-  }
-  ~Child() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  // The exit code, or -1 after the timeout.
-  int wait(std::chrono::milliseconds timeout = 20s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        exited_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
-  }
-  std::string out() const { return slurp(out_); }
-  std::string err() const { return slurp(err_); }
-
- private:
-  std::filesystem::path out_, err_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-};
-
-std::filesystem::path fresh_dir(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() / "gwtape-record-test" / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 std::unique_ptr<replay::LoopbackGateway> server() {
   replay::LoopbackOptions o;
@@ -119,21 +46,6 @@ std::string message(int i) {
   return R"({"id":")" + std::to_string(5000 + i) + R"(","channel_id":"41771983423143937",)" +
          R"("content":"line \")" + std::to_string(i) + R"(\" caf\u00e9 \ud83d\udd25",)" +
          R"("author":{"id":"80351110224678912","username":"nelly"}})";
-}
-
-std::vector<store::StoredFrame> read_log(const std::filesystem::path& path) {
-  auto reader = store::LogReader::open(path.string());
-  REQUIRE(reader.ok());
-  auto cursor = (*reader)->frames();
-  REQUIRE(cursor.ok());
-  std::vector<store::StoredFrame> frames;
-  for (;;) {
-    auto more = (*cursor)->next();
-    REQUIRE(more.ok());
-    if (!*more) break;
-    frames.push_back((*cursor)->frame());
-  }
-  return frames;
 }
 
 }  // namespace
