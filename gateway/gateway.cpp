@@ -10,9 +10,8 @@ namespace {
 constexpr std::int64_t kMsToNs = 1'000'000;
 // The longest the loop blocks in one read when no timer is due (close() interrupts it anyway).
 constexpr std::int64_t kIdleWaitNs = 60'000 * kMsToNs;
-// Read-ahead (GatewayOptions::max_pending_events): at most this many frames are read in a row
-// while events wait, then the handler gets a slice of at most this long (or until a timer).
-constexpr unsigned kReadBurst = 64;
+// Read-ahead (GatewayOptions::max_pending_events): once what has arrived is read (or the
+// queue is full), the handler gets a slice of at most this long, ended early by a timer.
 constexpr std::int64_t kDeliverSliceNs = 5 * kMsToNs;
 constexpr std::int64_t kForever = INT64_MAX;
 
@@ -152,7 +151,6 @@ Status Gateway::run() {
 }
 
 Gateway::Outcome Gateway::run_connection(Status& result) {
-  unsigned burst = 0;  // frames read in a row while events wait
   for (;;) {
     if (stop_.load()) {
       close_connection(1000, "closing");
@@ -182,11 +180,9 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
       now = clock_.now_ns();
     }
     const std::int64_t deadline = protocol_.next_deadline_ns().value_or(now + kIdleWaitNs);
-    // Read-ahead: what has arrived is read in bursts, and the handler gets the time between
-    // them in slices that end before the next timer.
-    if (!pending_.empty() &&
-        (burst >= kReadBurst || pending_.size() >= options_.max_pending_events)) {
-      burst = 0;
+    // Read-ahead: everything that has arrived is read first (a heartbeat ACK behind a burst
+    // is seen at once); the handler gets slices that end before the next timer.
+    if (!pending_.empty() && pending_.size() >= options_.max_pending_events) {
       deliver_pending(std::min(deadline, now + kDeliverSliceNs));
       continue;
     }
@@ -194,7 +190,6 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
     const std::int64_t wait = pending_.empty() ? std::max<std::int64_t>(deadline - now, 0) : 0;
     auto message = transport_->receive(wait);
     if (message.ok()) {
-      ++burst;
       auto text = inflate(*message);
       if (!text.ok()) {
         actions_ = protocol_.on_unreadable(text.error());
@@ -210,7 +205,6 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
     } else {
       const Errc code = message.error().code;
       if (code == Errc::kInterrupted || code == Errc::kTimeout) {  // timers, requests
-        burst = 0;
         if (!pending_.empty()) deliver_pending(std::min(deadline, now + kDeliverSliceNs));
         continue;
       }

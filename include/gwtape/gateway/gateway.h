@@ -93,8 +93,8 @@ struct GatewayOptions {
   std::int64_t backoff_max_ns = 10'000'000'000;
   std::int64_t close_timeout_ns = 5'000'000'000;  // how long a close waits for the peer's
   // Read-ahead: events decoded but not yet handed to the handler. While some wait, the loop
-  // reads what has already arrived in bursts and gives the handler short slices between
-  // them (never past a timer), so the protocol sees a heartbeat ACK behind a burst soon and
+  // first reads everything that has already arrived, then gives the handler a slice of a few
+  // ms (never past a timer), so the protocol sees a heartbeat ACK behind a burst soon and
   // a slow handler never makes the shard look like a zombie. At this many the loop reads
   // only as fast as the handler takes events (the socket's buffers, then the server, hold
   // the rest; a handler slower than the traffic for that long does, in the end, delay ACKs).
