@@ -51,7 +51,7 @@ Row run(gateway::Compression compress, const std::vector<replay::LoopbackDispatc
   o.compress = compress;
   o.identify.token = "bench";
   o.identify.intents = gateway::intents::kGuilds;
-  gateway::Gateway client(o, gateway::make_curl_transport(), clock, random);
+  gateway::Gateway client(o, gateway::make_curl_transport(clock), clock, random);
   std::atomic<std::uint64_t> delivered{0};
   const std::uint64_t total = batch.size() + 1;  // + READY
   std::atomic<long> rss_first{0}, rss_last{0};

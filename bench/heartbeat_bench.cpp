@@ -59,7 +59,7 @@ Row run(const char* name, const std::vector<replay::LoopbackDispatch>* batch, mi
   o.identify.token = "bench";
   o.identify.intents = gateway::intents::kGuilds;
   o.max_pending_events = max_pending;
-  gateway::Gateway client(o, gateway::make_curl_transport(), clock, random);
+  gateway::Gateway client(o, gateway::make_curl_transport(clock), clock, random);
   std::atomic<std::uint64_t> delivered{0};
   client.on_event([&](const gateway::DeliverEvent&) {
     if (handler_us > 0) {

@@ -61,7 +61,7 @@ RunResult run(bool record, const std::vector<replay::LoopbackDispatch>& batch) {
   o.url = (*server)->url();
   o.identify.token = "bench";
   o.identify.intents = 513;
-  gateway::Gateway client(o, gateway::make_curl_transport(), clock, random);
+  gateway::Gateway client(o, gateway::make_curl_transport(clock), clock, random);
   Clock::time_point arrived;
   out.latency_us.reserve(batch.size() + 8);
   std::atomic<std::uint64_t> delivered{0};

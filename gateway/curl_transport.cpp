@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <chrono>
 #include <cstring>
 #include <mutex>
 
+#include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/transport.h"
 
 namespace gwtape::gateway {
@@ -29,11 +29,9 @@ namespace {
 
 constexpr std::size_t kPadding = 64;  // simdjson's padding, kept free after every message
 
-std::int64_t mono_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// A clock other than the system's may run at any pace: a poll waits at most this long before
+// the deadline is checked against it again.
+constexpr std::int64_t kVirtualSliceNs = 20'000'000;
 
 int set_send_buffer(void* user, curl_socket_t fd, curlsocktype purpose) {
   const int bytes = *static_cast<const int*>(user);
@@ -50,7 +48,12 @@ void global_init_once() {
 
 class CurlTransport final : public Transport {
  public:
-  CurlTransport() : wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) { global_init_once(); }
+  explicit CurlTransport(Clock& clock)
+      : clock_(clock),
+        system_clock_(dynamic_cast<SystemClock*>(&clock) != nullptr),
+        wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    global_init_once();
+  }
   ~CurlTransport() override {
     disconnect();
     if (wake_fd_ >= 0) ::close(wake_fd_);
@@ -76,7 +79,10 @@ class CurlTransport final : public Transport {
   Status wait(short events, std::int64_t deadline_ns);
   Error curl_error(CURLcode code, std::string_view what) const;
   bool drain_wakeups();
+  std::int64_t mono_ns() { return clock_.now_ns(); }
 
+  Clock& clock_;  // every deadline (receive, send, close) is on it
+  const bool system_clock_;
   CURL* curl_ = nullptr;
   curl_socket_t socket_ = CURL_SOCKET_BAD;
   int wake_fd_ = -1;
@@ -159,8 +165,9 @@ Status CurlTransport::wait(short events, std::int64_t deadline_ns) {
   for (;;) {
     const std::int64_t left_ns = deadline_ns - mono_ns();
     if (left_ns <= 0) return make_error(Errc::kTimeout, "timed out waiting on " + url_);
+    const std::int64_t wait_ns = system_clock_ ? left_ns : std::min(left_ns, kVirtualSliceNs);
     const int timeout_ms =
-        static_cast<int>(std::min<std::int64_t>(left_ns / 1'000'000 + 1, 60'000));
+        static_cast<int>(std::min<std::int64_t>(wait_ns / 1'000'000 + 1, 60'000));
     const int n = ::poll(fds, 2, timeout_ms);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return make_error(Errc::kTransport, "poll: " + std::string(std::strerror(errno)));
@@ -315,6 +322,13 @@ Status CurlTransport::close(std::uint16_t code, std::string_view reason, std::in
 
 }  // namespace
 
-std::unique_ptr<Transport> make_curl_transport() { return std::make_unique<CurlTransport>(); }
+std::unique_ptr<Transport> make_curl_transport(Clock& clock) {
+  return std::make_unique<CurlTransport>(clock);
+}
+
+std::unique_ptr<Transport> make_curl_transport() {
+  static SystemClock system;
+  return make_curl_transport(system);
+}
 
 }  // namespace gwtape::gateway

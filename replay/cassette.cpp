@@ -53,7 +53,7 @@ Status record(const CassetteOptions& options, const std::string& token) {
   o.identify.intents = options.intents;
   o.connect = connect;
   o.max_retries = 2;
-  gateway::Gateway live(o, gateway::make_curl_transport(), clock, random);
+  gateway::Gateway live(o, gateway::make_curl_transport(clock), clock, random);
   rec.attach(live);
   std::atomic<std::uint64_t> events{0};
   live.on_event([&](const gateway::DeliverEvent& e) {

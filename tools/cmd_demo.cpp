@@ -122,7 +122,7 @@ int run(const Args& args) {
   o.compress = gateway::Compression::kZstdStream;
   o.identify.token = kToken;
   o.identify.intents = 513;
-  gateway::Gateway client(o, gateway::make_curl_transport(), clock, random);
+  gateway::Gateway client(o, gateway::make_curl_transport(clock), clock, random);
   recorder.attach(client);
   std::atomic<std::int64_t> last_seq{0};
   client.on_event([&](const gateway::DeliverEvent& e) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/transport.h"
 #include "gwtape/replay/loopback_gateway.h"
 
@@ -124,6 +125,37 @@ TEST_CASE("curl: timeouts, interrupts and a dropped connection are told apart", 
   auto st = refused->connect("ws://127.0.0.1:1/?v=10&encoding=json", o);
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().message.find("127.0.0.1:1") != std::string::npos);
+}
+
+TEST_CASE("curl: deadlines are on the injected clock", "[live][curl]") {
+  // A clock that runs 50 times faster than the system's: a 10 s timeout on it is 200 ms of
+  // real time. Before, the transport read steady_clock and waited the whole 10 s.
+  class FastClock final : public gateway::Clock {
+   public:
+    std::int64_t now_ns() override { return real_.now_ns() * 50; }
+    std::int64_t wall_ns() override { return now_ns(); }
+    void sleep_until(std::int64_t deadline_ns) override { real_.sleep_until(deadline_ns / 50); }
+
+   private:
+    gateway::SystemClock real_;
+  } clock;
+  auto srv = server();
+  auto t = gateway::make_curl_transport(clock);
+  REQUIRE(t->connect(url(*srv), {}).ok());
+  REQUIRE(t->receive(5 * kSec).ok());  // HELLO
+  const auto start = std::chrono::steady_clock::now();
+  auto quiet = t->receive(10 * kSec);
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE_FALSE(quiet.ok());
+  CHECK(quiet.error().code == gateway::Errc::kTimeout);
+  CHECK(took > 150ms);
+  CHECK(took < 2s);
+  // The clock's deadline does not cut a message short: data that is there is still read.
+  REQUIRE(srv->request_heartbeat().ok());
+  auto beat = t->receive(10 * kSec);
+  REQUIRE(beat.ok());
+  CHECK(beat->data.find(R"("op":1)") != std::string::npos);
+  CHECK(t->close(1000, "bye", kSec).ok());
 }
 
 TEST_CASE("curl: a message over the cap is refused, not buffered", "[live][curl]") {

@@ -267,7 +267,7 @@ TEST_CASE("live: open(), the bot's commands, heartbeat(), identify() and resume(
   o.identify.token = kToken;
   o.identify.intents = gateway::intents::kGuilds;
   o.close_timeout_ns = 1'000'000'000;
-  gateway::Gateway g(o, gateway::make_curl_transport(), clock, random);
+  gateway::Gateway g(o, gateway::make_curl_transport(clock), clock, random);
   REQUIRE(g.open(10'000'000'000).ok());
   CHECK(g.phase() == gateway::Phase::kActive);
   gateway::UpdatePresenceData presence;

@@ -17,7 +17,7 @@ LiveClient::LiveClient(std::string url, std::string token, gateway::Compression 
   o.backoff_max_ns = 200'000'000;
   o.close_timeout_ns = 1'000'000'000;
   if (tweak) tweak(o);
-  gateway_ = std::make_unique<gateway::Gateway>(std::move(o), gateway::make_curl_transport(),
+  gateway_ = std::make_unique<gateway::Gateway>(std::move(o), gateway::make_curl_transport(clock_),
                                                 clock_, random_, std::move(limiter));
   gateway_->on_event([this](const gateway::DeliverEvent& e) {
     std::lock_guard lock(mu_);

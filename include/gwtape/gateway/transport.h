@@ -21,6 +21,8 @@
 
 namespace gwtape::gateway {
 
+class Clock;
+
 enum class MessageKind : std::uint8_t { kText, kBinary };
 
 struct TransportMessage {
@@ -98,6 +100,11 @@ class Transport {
 // libcurl 8 (CURLOPT_CONNECT_ONLY = 2, curl_ws_recv / curl_ws_send) on one easy handle whose
 // socket is polled directly. Pings are answered by us (CURLWS_NOAUTOPONG) between whole
 // messages, so a pong never lands inside a half-sent frame (curl issue 16706).
+// Every deadline (receive's timeout, write_timeout_ns, close's wait) is taken on `clock`, the
+// one the Gateway is given (it must outlive the transport); a clock other than SystemClock is
+// re-read every 20 ms while the socket is quiet. The handshake's connect_timeout_ns is
+// libcurl's own, in real time. Without a clock: the system's.
+std::unique_ptr<Transport> make_curl_transport(Clock& clock);
 std::unique_ptr<Transport> make_curl_transport();
 
 }  // namespace gwtape::gateway
