@@ -36,15 +36,55 @@ void IdentifyLimiter::refill(std::int64_t now_ns) {
   while (limit_->reset_at_ns <= now_ns) limit_->reset_at_ns += kDayNs;
 }
 
+int IdentifyLimiter::bucket_of(int shard_id) const {
+  return (shard_id < 0 ? -shard_id : shard_id) % max_concurrency_;
+}
+
+void IdentifyLimiter::start_in_order(std::vector<int> shard_ids, std::int64_t now_ns) {
+  std::sort(shard_ids.begin(), shard_ids.end());
+  shard_ids.erase(std::unique(shard_ids.begin(), shard_ids.end()), shard_ids.end());
+  std::lock_guard lock(mu_);
+  for (int id : shard_ids) {
+    Turns& t = turns_[bucket_of(id)];
+    t.order.push_back(id);
+    t.expires_ns = now_ns + kTurnTimeoutNs;
+  }
+}
+
+std::int64_t IdentifyLimiter::turn(int shard_id, std::int64_t now_ns) {
+  std::lock_guard lock(mu_);
+  auto it = turns_.find(bucket_of(shard_id));
+  if (it == turns_.end()) return now_ns;
+  Turns& t = it->second;
+  if (now_ns >= t.expires_ns) {  // the shard whose turn it is did not come: go on without it
+    turns_.erase(it);
+    return now_ns;
+  }
+  if (t.order.front() == shard_id ||
+      std::find(t.order.begin(), t.order.end(), shard_id) == t.order.end()) {
+    return now_ns;
+  }
+  return std::min(now_ns + kTurnPollNs, t.expires_ns);
+}
+
 std::int64_t IdentifyLimiter::acquire(int shard_id, std::int64_t now_ns) {
   std::lock_guard lock(mu_);
   refill(now_ns);
+  const int bucket = bucket_of(shard_id);
+  if (auto t = turns_.find(bucket); t != turns_.end()) {
+    auto& order = t->second.order;
+    if (auto at = std::find(order.begin(), order.end(), shard_id); at != order.end()) {
+      order.erase(at);
+      // The next shard's turn has come: it gets its own time to show up.
+      t->second.expires_ns = now_ns + kTurnTimeoutNs;
+    }
+    if (order.empty()) turns_.erase(t);
+  }
   std::int64_t earliest = now_ns;
   if (limit_ && limit_->remaining <= 0) earliest = std::max(now_ns, limit_->reset_at_ns);
-  const int bucket = shard_id % max_concurrency_;
   auto [it, inserted] = next_by_bucket_.try_emplace(bucket, earliest);
   const std::int64_t at = std::max(earliest, it->second);
-  it->second = at + kSpacingNs;
+  it->second = at + spacing_ns_;
   return at;
 }
 

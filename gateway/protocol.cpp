@@ -256,10 +256,21 @@ void Protocol::on_hello(const Envelope& env, std::int64_t now_ns, Random& random
   }
   forget_session();
   phase_ = Phase::kIdentifying;
+  schedule_identify(now_ns, out);
+}
+
+void Protocol::schedule_identify(std::int64_t now_ns, Actions& out) {
   const int shard = identify_.shard ? (*identify_.shard)[0] : 0;
+  // Beats go on while an identify waits, for its shard's turn or for its slot (on_timer).
+  if (const std::int64_t turn = limiter_->turn(shard, now_ns); turn > now_ns) {
+    identify_at_ns_ = turn;
+    identify_awaits_turn_ = true;
+    return;
+  }
+  identify_awaits_turn_ = false;
   const std::int64_t at = limiter_->acquire(shard, now_ns);
   if (at > now_ns) {
-    identify_at_ns_ = at;  // sent by on_timer when the slot comes; beats go on meanwhile
+    identify_at_ns_ = at;
     return;
   }
   send_identify(now_ns, out);
@@ -384,7 +395,14 @@ void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
     next_beat_ns_ = *next_beat_ns_ + interval_ns_;
     if (*next_beat_ns_ <= now_ns) next_beat_ns_ = now_ns + interval_ns_;
   }
-  if (identify_at_ns_ && now_ns >= *identify_at_ns_) send_identify(now_ns, out);
+  if (identify_at_ns_ && now_ns >= *identify_at_ns_) {
+    if (identify_awaits_turn_) {
+      identify_at_ns_.reset();
+      schedule_identify(now_ns, out);
+    } else {
+      send_identify(now_ns, out);
+    }
+  }
   // The bot's commands: once the session is up, each in its send slot, in order.
   while (phase_ == Phase::kActive && !outbox_.empty() &&
          send_limiter_.next_slot(now_ns, false) <= now_ns) {

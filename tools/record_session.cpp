@@ -203,8 +203,8 @@ int RecordSession::run(std::atomic<int>& signals) {
       o.identify.shard = std::array<std::int32_t, 2>{id, args_.shard_count};
     }
     o.connect = connect;
-    shard->gateway = std::make_unique<gateway::Gateway>(o, gateway::make_curl_transport(), clock,
-                                                        random, limiter);
+    shard->gateway = std::make_unique<gateway::Gateway>(o, gateway::make_curl_transport(clock),
+                                                        clock, random, limiter);
     shard->recorder->attach(*shard->gateway);
     Shard* s = shard.get();
     s->gateway->on_event([s](const gateway::DeliverEvent& e) {
@@ -221,7 +221,9 @@ int RecordSession::run(std::atomic<int>& signals) {
     });
     shards.push_back(std::move(shard));
   }
-  // Identify pacing is the shared limiter's; starting them all at once is fine.
+  // Identify pacing is the shared limiter's: the shards start at once and identify in bucket
+  // order (0..max_concurrency-1 first), whichever thread reaches the limiter first.
+  limiter->start_in_order(shard_ids, clock.now_ns());
   for (auto& s : shards) s->gateway->start();
 
   const bool tty = ::isatty(1) == 1;

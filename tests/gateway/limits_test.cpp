@@ -53,3 +53,44 @@ TEST_CASE("the send reserve covers every heartbeat of a window", "[gateway][limi
   CHECK(SendLimiter::reserve_for_interval(100'000'000) == 60);
   CHECK(SendLimiter::reserve_for_interval(0) == 3);
 }
+
+TEST_CASE("shards started together identify in bucket order", "[gateway][limits]") {
+  IdentifyLimiter limiter(2);
+  limiter.start_in_order({3, 1, 2, 0, 5}, 0);
+  // Their threads reach the limiter in any order: one whose turn it is not yet is told to ask
+  // again, without taking a slot.
+  CHECK(limiter.turn(3, 10) == 10 + IdentifyLimiter::kTurnPollNs);
+  CHECK(limiter.turn(2, 10) > 10);
+  CHECK(limiter.turn(5, 10) > 10);
+  CHECK(limiter.turn(4, 10) == 10);  // not one of the shards started together
+  CHECK(limiter.turn(1, 20) == 20);
+  CHECK(limiter.acquire(1, 20) == 20);
+  CHECK(limiter.turn(3, 30) == 30);  // 1 has taken its slot: 3 is next in bucket 1
+  CHECK(limiter.acquire(3, 30) == 20 + 5 * kSec);
+  CHECK(limiter.turn(5, 40) == 40);
+  CHECK(limiter.turn(0, 40) == 40);
+  CHECK(limiter.acquire(0, 40) == 40);
+  CHECK(limiter.turn(2, 50) == 50);
+  CHECK(limiter.acquire(2, 50) == 40 + 5 * kSec);
+  // Later identifies (reconnects) take the bucket's next free slot, with no turns left.
+  CHECK(limiter.turn(0, kSec) == kSec);
+  CHECK(limiter.acquire(0, kSec) == 40 + 10 * kSec);
+}
+
+TEST_CASE("a shard that never comes holds its bucket up for a bounded time", "[gateway][limits]") {
+  IdentifyLimiter limiter(1);
+  limiter.start_in_order({0, 1}, 0);
+  CHECK(limiter.turn(1, kSec) == kSec + IdentifyLimiter::kTurnPollNs);
+  const std::int64_t late = IdentifyLimiter::kTurnTimeoutNs;
+  CHECK(limiter.turn(1, late - 1) == late);  // never asked to wait past the timeout
+  CHECK(limiter.turn(1, late) == late);
+  CHECK(limiter.acquire(1, late) == late);
+  CHECK(limiter.turn(0, late) == late);  // the order is gone once dropped
+}
+
+TEST_CASE("the identify spacing can be set for a server that allows less", "[gateway][limits]") {
+  IdentifyLimiter limiter(1, std::nullopt, 200'000'000);
+  CHECK(limiter.acquire(0, 0) == 0);
+  CHECK(limiter.acquire(0, 0) == 200'000'000);
+  CHECK(limiter.acquire(0, kSec) == kSec);
+}

@@ -6,7 +6,9 @@
 // `IdentifyLimiter` (the seed's Identifier limits): identifies are spaced 5 s apart within a
 // bucket (`shard_id % max_concurrency`), and the daily `session_start_limit` is respected: a
 // start is spent only when an identify is sent, and when none are left the next identify waits
-// for the reset (`reset_after`), after which the day's total is available again.
+// for the reset (`reset_after`), after which the day's total is available again. Shards that
+// start together identify in bucket order (`start_in_order`): shards 0..max_concurrency-1
+// first, then the next max_concurrency, whatever order their threads reach the limiter in.
 // Both take the time as an argument: no clock inside.
 //
 // Thread-safety: SendLimiter has one owner (a connection's loop). IdentifyLimiter is
@@ -18,6 +20,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "gwtape/gateway/errors.h"
 
@@ -57,12 +60,33 @@ class IdentifyLimiter {
     std::int64_t reset_at_ns = 0;  // when `remaining` becomes `total` again (now + reset_after)
   };
 
+  // `spacing_ns`: between two identifies of one bucket (Discord's is 5 s; a loopback server
+  // that allows less may be given less).
   explicit IdentifyLimiter(int max_concurrency = 1,
-                           std::optional<SessionStartLimit> limit = std::nullopt)
-      : max_concurrency_(max_concurrency < 1 ? 1 : max_concurrency), limit_(limit) {}
+                           std::optional<SessionStartLimit> limit = std::nullopt,
+                           std::int64_t spacing_ns = kSpacingNs)
+      : max_concurrency_(max_concurrency < 1 ? 1 : max_concurrency),
+        spacing_ns_(spacing_ns < 0 ? 0 : spacing_ns),
+        limit_(limit) {}
 
-  // When an identify for `shard_id` may be sent (>= now_ns): its bucket's 5 s spacing, and,
-  // when the day's session starts are used up, not before the reset. Takes the bucket's slot.
+  int max_concurrency() const { return max_concurrency_; }
+
+  // How long the order start_in_order sets is kept for shards that do not come.
+  static constexpr std::int64_t kTurnTimeoutNs = 60'000'000'000;
+  static constexpr std::int64_t kTurnPollNs = 20'000'000;
+
+  // The shards about to start: within each bucket their first identifies go in ascending shard
+  // order, so that shard N never identifies before shard N - max_concurrency, whatever order
+  // their threads come in. Shards not named here are not held up. The order is dropped for a
+  // bucket whose next shard has not come within kTurnTimeoutNs.
+  void start_in_order(std::vector<int> shard_ids, std::int64_t now_ns);
+  // now_ns when `shard_id` may take a slot (its turn, or it has none); otherwise when to ask
+  // again (another shard of its bucket goes first).
+  std::int64_t turn(int shard_id, std::int64_t now_ns);
+
+  // When an identify for `shard_id` may be sent (>= now_ns): its bucket's spacing, and, when
+  // the day's session starts are used up, not before the reset. Takes the bucket's slot, and
+  // the shard's turn.
   std::int64_t acquire(int shard_id, std::int64_t now_ns);
   // An identify was sent: one session start is used.
   void spend(std::int64_t now_ns);
@@ -70,10 +94,17 @@ class IdentifyLimiter {
 
  private:
   void refill(std::int64_t now_ns);  // REQUIRES: mu_ held
+  int bucket_of(int shard_id) const;
   mutable std::mutex mu_;
   int max_concurrency_;
+  std::int64_t spacing_ns_;
   std::optional<SessionStartLimit> limit_;
   std::map<int, std::int64_t> next_by_bucket_;
+  struct Turns {
+    std::deque<int> order;  // shards yet to identify for the first time, in order
+    std::int64_t expires_ns = 0;
+  };
+  std::map<int, Turns> turns_;  // by bucket
 };
 
 }  // namespace gwtape::gateway

@@ -183,6 +183,7 @@ class Protocol {
   void on_invalid_session(const Envelope& env, Random& random, Actions& out);
   void session_fields_of_ready(const Envelope& env);
   void send_heartbeat(std::int64_t now_ns, Actions& out);
+  void schedule_identify(std::int64_t now_ns, Actions& out);
   void send_identify(std::int64_t now_ns, Actions& out);
   void send(Command command, Result<std::string> frame, std::int64_t now_ns, Actions& out);
   void forget_session();
@@ -202,6 +203,7 @@ class Protocol {
   std::optional<std::int64_t> next_beat_ns_;
   std::optional<std::int64_t> hello_deadline_ns_;
   std::optional<std::int64_t> identify_at_ns_;  // an identify waiting for its limiter slot
+  bool identify_awaits_turn_ = false;           // ... or for its shard's turn to take one
   bool awaiting_ack_ = false;
   std::optional<std::int64_t> last_ack_ns_;  // or HELLO's time, before the first ACK
   std::uint64_t duplicates_ = 0;
