@@ -38,6 +38,7 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
 
 struct KillResult {
   bool log_exists = false;
+  bool recording = false;          // this run's recording row is in the log
   std::size_t recv = 0, sent = 0;  // frames of the log
   std::int64_t last_ack = -1;      // the last heartbeat's d the server saw
 };
@@ -96,17 +97,34 @@ KillResult kill_once(const std::filesystem::path& dir, const std::filesystem::pa
     Child check(args, nullptr, dir);
     const int code = check.wait(60s);
     INFO(args[0] << ": " << check.err());
+    if (report->recordings == 0 && args[0] == "replay") {
+      // Killed between creating the log and beginning its recording: nothing to replay.
+      REQUIRE(code == 2);
+      REQUIRE(check.err().find("no recording in the log") != std::string::npos);
+      continue;
+    }
     REQUIRE(code == 0);
   }
   // The frames of this run's recording (the last one, if it got that far).
   std::vector<store::StoredFrame> recv, sent;
   if (report->recordings > static_cast<std::int64_t>(recordings_before)) {
+    // The newest recording (which may have no frame yet: killed before it connected).
+    auto reader = store::LogReader::open(log.string());
+    REQUIRE(reader.ok());
+    auto recordings = (*reader)->recordings();
+    REQUIRE(recordings.ok());
+    REQUIRE(!recordings->empty());
+    const std::int64_t rec = recordings->back().id;
+    result.recording = true;
     const auto frames = read_log(log);
-    const std::int64_t rec = frames.empty() ? 0 : frames.back().recording_id;
     for (const auto& f : frames) {
       if (f.recording_id != rec) continue;
       (f.direction == store::Direction::kRecv ? recv : sent).push_back(f);
     }
+  }
+  // The recording row is committed before the gateway starts: no recording, no connection.
+  if (report->recordings == static_cast<std::int64_t>(recordings_before)) {
+    CHECK(obs.connections.empty());
   }
   // Connection by connection (a loaded machine can make the client take a connection for a
   // zombie and resume on a new one): the log's connection N is the server's connection N.
@@ -172,7 +190,7 @@ TEST_CASE("crash soak: record --durability full killed at random moments keeps e
   std::mt19937_64 rng(seed);
   const auto dir = fresh_dir("crash-soak");
   const auto started = std::chrono::steady_clock::now();
-  std::uint64_t done = 0, no_log = 0, empty = 0, appended = 0, frames = 0;
+  std::uint64_t done = 0, no_log = 0, no_recording = 0, empty = 0, appended = 0, frames = 0;
   std::map<std::string, int> by_compression;
   std::filesystem::path log;
   for (; done < kills && std::chrono::steady_clock::now() - started < budget; ++done) {
@@ -190,20 +208,21 @@ TEST_CASE("crash soak: record --durability full killed at random moments keeps e
     const KillResult r = kill_once(dir, log, compress, delay, rng);
     ++by_compression[compress];
     no_log += !r.log_exists;
-    empty += r.log_exists && r.recv == 0;
+    no_recording += r.log_exists && !r.recording;
+    empty += r.recording && r.recv == 0;
     frames += r.recv + r.sent;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "crash soak: seed %llu, %llu of %llu kills in %.1f s (zstd-stream %d, zlib-stream %d); "
-      "%llu before the log existed, %llu with no frame of the run yet, %llu into an existing "
-      "log; %llu frames checked\n",
+      "%llu before the log existed, %llu before the run's recording began, %llu before its first "
+      "frame, %llu into an existing log; %llu frames checked\n",
       static_cast<unsigned long long>(seed), static_cast<unsigned long long>(done),
       static_cast<unsigned long long>(kills), seconds, by_compression["zstd-stream"],
       by_compression["zlib-stream"], static_cast<unsigned long long>(no_log),
-      static_cast<unsigned long long>(empty), static_cast<unsigned long long>(appended),
-      static_cast<unsigned long long>(frames));
+      static_cast<unsigned long long>(no_recording), static_cast<unsigned long long>(empty),
+      static_cast<unsigned long long>(appended), static_cast<unsigned long long>(frames));
   std::fflush(stdout);
   CHECK(done >= std::min<std::uint64_t>(kills, 8));
 }
