@@ -101,4 +101,33 @@ TEST_CASE("tools: replay --skip-bad on frames out of order ends", "[tools][corru
   CHECK(read_file(log) == bytes);
 }
 
+// Corruption soak, seed 14 (17 of 150 mutations once replay --skip-bad was among the commands):
+// with a compressed block damaged, replay --skip-bad skipped its frames, then reported the
+// identify the skip made diverge and exited 1, as for a library whose identify changed. A
+// replay that skipped corrupt frames exits 4 (the summary still printed, bad_frames counted).
+TEST_CASE("tools: replay --skip-bad that skipped frames exits 4", "[tools][corruption]") {
+  TempDir dir;
+  const std::string log = dir.file("demo.gwtape");
+  const Run demo = gwtape({"demo", "--out", log, "--frames", "400", "--seed", "14"});
+  INFO(demo.err);
+  REQUIRE(demo.exit_code == 0);
+  std::string bytes = read_file(log);
+  // The first block's data: the first overflow page (a 400-frame demo has no dictionary).
+  const auto pages = linked_overflow_pages(log, bytes);
+  REQUIRE(!pages.empty());
+  bytes[(pages.front() - 1) * kPage + 100] ^= 0x10;
+  write_file(log, bytes);
+
+  const Run stop = gwtape({"replay", log, "--summary"});
+  INFO(stop.err);
+  CHECK(stop.exit_code == 4);
+  const Run skip = gwtape({"replay", log, "--summary", "--skip-bad"});
+  INFO(skip.err);
+  CHECK(skip.exit_code == 4);
+  CHECK(skip.err.find("gwtape replay: skipped: ") != std::string::npos);
+  CHECK(skip.err.find("corrupt frames skipped") != std::string::npos);
+  CHECK(skip.out.find("\"bad_frames\":0,") == std::string::npos);
+  CHECK(skip.out.find("\"bad_frames\":") != std::string::npos);
+}
+
 }  // namespace gwtape::tools::testing

@@ -1,7 +1,7 @@
 // The corruption soak: random bit flips, overwritten spans and truncations of real logs (recorded
 // by `gwtape demo` from the loopback gateway, one with a trained dictionary), each given to verify,
-// replay, export, stats and query as processes. Every answer is exit 0 or 4, never a signal or
-// a hang (each run has a deadline), and no command changes the file it reads.
+// replay (and replay --skip-bad), export, stats and query as processes. Every answer is exit 0 or
+// 4, never a signal or a hang (each run has a deadline), and no command changes the file it reads.
 //
 // Bounded by a count and a time: GWTAPE_SOAK_MUTATIONS (default 150), GWTAPE_SOAK_SECONDS
 // (default 45, the test stops early and says how far it got), GWTAPE_SOAK_SEED (default 14).
@@ -96,12 +96,13 @@ TEST_CASE("corruption soak: damaged logs give exit 0 or 4, never a crash or a ha
     return std::vector<std::vector<std::string>>{
         {"verify", log},
         {"replay", log, "--summary"},
+        {"replay", log, "--summary", "--skip-bad"},
         {"export", log, "--out", dir.file("export.jsonl")},
         {"stats", log, "--json"},
         {"query", log, "SELECT count(*), sum(length(json)), max(s) FROM events", "--format", "csv"},
     };
   };
-  const char* names[] = {"verify", "replay", "export", "stats", "query"};
+  const char* names[] = {"verify", "replay", "replay --skip-bad", "export", "stats", "query"};
   for (const std::string& log : {small, large}) {
     for (const auto& r : run_all(program, commands(log), std::chrono::seconds(30), dir.path())) {
       INFO(r.err);
