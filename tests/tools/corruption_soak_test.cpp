@@ -170,8 +170,9 @@ TEST_CASE("corruption soak: damaged logs give exit 0 or 4, never a crash or a ha
   INFO(summary);
   for (std::size_t i = 0; i < failures.size() && i < 5; ++i) UNSCOPED_INFO(failures[i]);
   CHECK(failures.empty());
-  // The time bound must not hide the count: most of it runs even on a slow machine.
-  CHECK(done >= std::min<std::uint64_t>(count, 50));
+  // The time bound must not hide the count: a useful part of it runs even on a slow machine
+  // (about 150 in 45 s here; the sanitizer build's processes are several times slower).
+  CHECK(done >= std::min<std::uint64_t>(count, 20));
 }
 
 }  // namespace gwtape::tools::testing
