@@ -83,6 +83,7 @@ struct FrameCursor::Impl {
   Stmt scan;
   std::optional<std::int64_t> from_seq;
   StoredFrame frame;
+  std::int64_t last_id = 0;  // the scan's previous row: ids only grow in a sound log
   bool done = false;
   std::unique_ptr<ReadAhead> ahead;  // FrameQuery::read_ahead: the scan runs there instead
 };
@@ -236,6 +237,18 @@ Result<bool> FrameCursor::next() {
       m.done = true;
       return sqlite_error(m.reader->db.get(), rc, m.reader->path + ": read frames");
     }
+    // The scan is in rowid order, so a row that does not come after the previous one is a
+    // damaged b-tree (a page linked twice, cells out of order), and going on could loop for ever:
+    // a corrupt log, and the end of the scan.
+    const std::int64_t id = m.scan.int64(0);
+    if (id <= m.last_id) {
+      m.done = true;
+      return make_error(Errc::kCorrupt, m.reader->path + ": corrupt or truncated log: frame " +
+                                            std::to_string(id) + " after frame " +
+                                            std::to_string(m.last_id) +
+                                            " (frame ids out of order)");
+    }
+    m.last_id = id;
     if (m.from_seq) {
       // Skip until the first dispatch at or past the sequence; no text is read meanwhile.
       if (m.scan.is_null(5) || m.scan.int64(5) < *m.from_seq || m.scan.is_null(4) ||

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -26,12 +27,13 @@ constexpr std::string_view kRecordUsage =
     "usage: gwtape record --out LOG [--gateway URL] [--intents N]\n"
     "                     [--compress none|zlib-stream|zstd-stream] [--shard I/N | --shards N]\n"
     "                     [--redact RULE]... [--ca-file F] [--max-events N] [--duration S]\n"
-    "                     [--api URL]\n"
+    "                     [--api URL] [--durability interval|full]\n"
     "\n"
     "Connects to the Discord gateway (API v10) and writes every frame, received and sent,\n"
     "into LOG (created if absent; an existing log gets a new recording). The token comes\n"
     "from the environment variable DISCORD_TOKEN and is never written: it is replaced in\n"
-    "identify and resume frames before they reach the log.\n"
+    "identify and resume frames before they reach the log, and wiped from the process's\n"
+    "environment once read.\n"
     "\n"
     "  --out LOG          the log file (required)\n"
     "  --gateway URL      connect there directly (ws:// or wss://); without it the URL and\n"
@@ -45,6 +47,8 @@ constexpr std::string_view kRecordUsage =
     "  --max-events N     stop after N dispatches (N >= 1)\n"
     "  --duration S       stop after S seconds\n"
     "  --api URL          REST base for /gateway/bot (default https://discord.com/api/v10)\n"
+    "  --durability D     interval (default): a synced commit every 200 ms; full: every\n"
+    "                     frame committed and synced before the next is received or sent\n"
     "\n"
     "SIGINT or SIGTERM stops cleanly (close 1000, flush): exit 0; a second one exits at\n"
     "once, leaving a valid log. Exit 3 when the gateway ends the session for good (4004,\n"
@@ -53,6 +57,24 @@ constexpr std::string_view kRecordUsage =
     "4 when LOG is not a sound gwtape log of this version.\n";
 
 std::atomic<int> g_signals{0};
+
+// Reads DISCORD_TOKEN and wipes it from the process. unsetenv alone only drops environ's
+// pointer: the bytes stay in the initial environment block, which is what /proc/PID/environ
+// shows (and a core dump holds), so every DISCORD_TOKEN= entry's value is overwritten first.
+std::string take_token() {
+  constexpr std::string_view kName = "DISCORD_TOKEN=";
+  std::string token;
+  bool found = false;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    if (std::string_view(*entry).substr(0, kName.size()) != kName) continue;
+    char* value = *entry + kName.size();
+    if (!found) token = value;  // getenv's answer: the first entry
+    found = true;
+    std::memset(value, 0, std::strlen(value));
+  }
+  ::unsetenv("DISCORD_TOKEN");
+  return token;
+}
 
 void on_signal(int) {
   if (g_signals.fetch_add(1) >= 1) {
@@ -68,8 +90,8 @@ int run(const Args& args) {
   auto parsed = parse_record_args(args);
   if (!parsed.ok()) return usage_error(kRecordCommand, parsed.error().message);
   RecordArgs a = std::move(*parsed);
-  const char* token = std::getenv("DISCORD_TOKEN");
-  if (token == nullptr || *token == '\0') {
+  const std::string token = take_token();
+  if (token.empty()) {
     return usage_error(kRecordCommand,
                        "DISCORD_TOKEN is not set: export your bot token in that variable "
                        "(it is never read from the command line)");

@@ -30,7 +30,8 @@ constexpr std::string_view kReplayUsage =
     "                     members, messages, digest, ...\n"
     "  --dump-state FILE  write the whole cache as canonical JSON\n"
     "  --speed S          realtime, a factor (2 = twice as fast), or max (default)\n"
-    "  --skip-bad         report corrupt frames and go on (default: stop at the first)\n"
+    "  --skip-bad         report corrupt frames and go on; exit 4 at the end if any\n"
+    "                     (default: stop at the first)\n"
     "\n"
     "Exit 0; 1 when the replay diverged from the recording; 2 usage; 4 a bad or corrupt log.\n";
 
@@ -182,6 +183,14 @@ int run(const Args& args) {
                 !live             ? "no live digest recorded"
                 : *live == digest ? "equals the live digest"
                                   : "DIFFERS from the live digest");
+  }
+  if (s.bad_frames > 0) {
+    // --skip-bad went on past damage: the replay is what could be read, of a corrupt log. The
+    // divergences that follow from a skipped identify or resume are the damage's, not the
+    // library's.
+    std::fprintf(stderr, "gwtape replay: %s: corrupt log: %llu corrupt frames skipped\n",
+                 path.c_str(), static_cast<unsigned long long>(s.bad_frames));
+    return kBadLog;
   }
   return r.divergences().empty() ? kOk : kFailure;
 }

@@ -120,6 +120,14 @@ ArgResult<RecordArgs> parse_record_args(const Args& args) {
       auto s = parse_positive_flag(flag, value, "a finite number of seconds greater than 0");
       if (!s) return bad(s.error().message);
       a.duration_s = *s;
+    } else if (flag == "--durability") {
+      if (value == "interval") {
+        a.durability = store::Durability::kInterval;
+      } else if (value == "full") {
+        a.durability = store::Durability::kFull;
+      } else {
+        return bad("--durability takes interval or full, got \"" + value + "\"");
+      }
     } else {
       return bad("unknown flag " + std::string(flag));
     }
@@ -151,7 +159,9 @@ int RecordSession::run(std::atomic<int>& signals) {
         gateway::SystemClock().now_ns() + limit.reset_after_ms * 1'000'000};
   }
   if (args_.shard_count == 0) args_.shard_count = 1;
-  auto writer = store::LogWriter::open(args_.out);
+  store::WriterOptions writer_options;
+  writer_options.durability = args_.durability;
+  auto writer = store::LogWriter::open(args_.out, writer_options);
   if (!writer.ok()) {
     std::fprintf(stderr, "gwtape record: %s\n", writer.error().message.c_str());
     return exit_code_for(writer.error());

@@ -12,6 +12,7 @@
 #include "gwtape/common/result.h"
 #include "gwtape/gateway/compression.h"
 #include "gwtape/recorder/redact.h"
+#include "gwtape/store/log_writer.h"
 
 namespace gwtape::tools {
 
@@ -27,6 +28,9 @@ struct RecordArgs {
   std::string ca_file;
   std::uint64_t max_events = 0;  // 0: no limit
   double duration_s = 0;         // 0: no limit
+  // --durability: kInterval (a commit every 200 ms) or kFull (every frame committed and
+  // synced before the gateway goes on: a crash loses nothing that was received or sent).
+  store::Durability durability = store::Durability::kInterval;
 };
 
 // Parses the flags of `gwtape record`; the error message says which flag and why.

@@ -34,6 +34,7 @@ class Child {
   // The exit code (128 + signal when killed), or -1 after the timeout.
   int wait(std::chrono::milliseconds timeout = 20s);
   bool running();  // not exited yet (reaps it when it has)
+  pid_t pid() const { return pid_; }
   std::string out() const { return slurp(out_); }
   std::string err() const { return slurp(err_); }
 
