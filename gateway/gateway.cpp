@@ -72,7 +72,10 @@ std::int64_t Gateway::backoff_ns(unsigned attempt) {
 void Gateway::pause(std::int64_t delay_ns) {
   const std::int64_t deadline = clock_.now_ns() + delay_ns;
   while (!stop_.load() && clock_.now_ns() < deadline) {
-    clock_.sleep_until(std::min(deadline, clock_.now_ns() + 100 * kMsToNs));
+    const std::int64_t before = clock_.now_ns();
+    clock_.sleep_until(std::min(deadline, before + 100 * kMsToNs));
+    // A clock that went no further (a replay's, at the next recorded frame) ends the wait.
+    if (clock_.now_ns() <= before) return;
   }
 }
 

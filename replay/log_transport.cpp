@@ -17,7 +17,7 @@ int op_of_sent(std::string_view text) {
 
 }  // namespace
 
-LogTransport::LogTransport(std::vector<store::ConnectionEnd> ends, gateway::ManualClock& clock,
+LogTransport::LogTransport(std::vector<store::ConnectionEnd> ends, RecordedClock& clock,
                            LogTransportHooks hooks, bool skip_bad,
                            std::optional<std::int64_t> until_ts_ns)
     : ends_(std::move(ends)),
@@ -58,6 +58,11 @@ const store::StoredFrame* LogTransport::peek() {
 }
 
 void LogTransport::take() { peeked_ = false; }
+
+std::int64_t LogTransport::next_frame_ns() {
+  const store::StoredFrame* f = peek();
+  return f != nullptr ? f->ts_ns : INT64_MAX;
+}
 
 void LogTransport::stop() {
   finished_ = true;

@@ -3,7 +3,7 @@
 // The replayer's Gateway is the live driver itself; this is the world it is driven through.
 // Each connection the Gateway opens is the recording's next connection; receive() hands over
 // that connection's received frames in order, each at its recorded time on the replay's
-// ManualClock (moved forward only: timers that fall between two frames fire at their own time,
+// RecordedClock (moved forward only: timers that fall between two frames fire at their own time,
 // as they did live); then the connection ends as the log says it did:
 // - the server closed: kClosed with the recorded code and reason;
 // - it was lost: kTransport;
@@ -22,6 +22,7 @@
 // the reader, clock and hooks must outlive the transport.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -38,6 +39,26 @@
 
 namespace gwtape::replay {
 
+// The replay's clock: it moves only forward, to each frame's recorded time (LogTransport sets
+// it) and to the timers the Gateway sleeps for. A sleep ends no later than the next recorded
+// frame (the horizon): live's backoff or op 9 wait ended before that frame arrived, however
+// long the replay's own draw of the jitter would have made it.
+class RecordedClock final : public gateway::Clock {
+ public:
+  std::int64_t now_ns() override { return now_; }
+  std::int64_t wall_ns() override { return now_; }
+  void sleep_until(std::int64_t deadline_ns) override {
+    const std::int64_t to = horizon_ ? std::min(deadline_ns, horizon_()) : deadline_ns;
+    if (to > now_) now_ = to;
+  }
+  void set(std::int64_t ns) { now_ = ns; }
+  void set_horizon(std::function<std::int64_t()> horizon) { horizon_ = std::move(horizon); }
+
+ private:
+  std::int64_t now_ = 0;
+  std::function<std::int64_t()> horizon_;
+};
+
 struct LogTransportHooks {
   // The live client closed connection `end.conn` where the replayed one has not: do what the
   // bot did. `last`: no connection follows it in the recording.
@@ -52,9 +73,12 @@ struct LogTransportHooks {
 
 class LogTransport final : public gateway::Transport {
  public:
-  LogTransport(std::vector<store::ConnectionEnd> ends, gateway::ManualClock& clock,
+  LogTransport(std::vector<store::ConnectionEnd> ends, RecordedClock& clock,
                LogTransportHooks hooks, bool skip_bad, std::optional<std::int64_t> until_ts_ns);
 
+  // The recorded time of the next frame not yet taken (INT64_MAX after the last): the
+  // clock's horizon.
+  std::int64_t next_frame_ns();
   // REQUIRES: before the Gateway connects. The frames to replay, in arrival order.
   void set_cursor(std::unique_ptr<store::FrameCursor> cursor) { cursor_ = std::move(cursor); }
   // From here on: no more frames, every connect fails, nothing is compared (until_seq).
@@ -94,7 +118,7 @@ class LogTransport final : public gateway::Transport {
   void stop();
 
   std::vector<store::ConnectionEnd> ends_;
-  gateway::ManualClock& clock_;
+  RecordedClock& clock_;
   LogTransportHooks hooks_;
   bool skip_bad_;
   std::optional<std::int64_t> until_ts_ns_;

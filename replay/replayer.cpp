@@ -27,7 +27,7 @@ bool is_protocol_error(gateway::Errc code) {
 struct Replayer::Impl {
   std::unique_ptr<store::LogReader> reader;
   store::Recording recording;
-  gateway::ManualClock clock;
+  RecordedClock clock;
   LatestRandom random;
   LogTransport* transport = nullptr;  // owned by the gateway
   std::unique_ptr<gateway::Gateway> gateway;
@@ -121,6 +121,7 @@ Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path, Replay
   auto transport = std::make_unique<LogTransport>(std::move(*ends), im.clock, std::move(hooks),
                                                   options.skip_bad, options.until_ts_ns);
   im.transport = transport.get();
+  im.clock.set_horizon([t = im.transport] { return t->next_frame_ns(); });
   im.gateway =
       std::make_unique<gateway::Gateway>(std::move(o), std::move(transport), im.clock, im.random);
   im.gateway->on_event([self](gateway::DeliverEvent& deliver) {
