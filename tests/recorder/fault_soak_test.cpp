@@ -8,8 +8,8 @@
 //   (those dispatched while the connection was down arrive with the resume);
 // - the log verifies, and its replay gives the live digest with no divergence.
 // The episodes cycle through the fault kinds, then draw them at random from the seed.
-// GWTAPE_SOAK_EPISODES / GWTAPE_SOAK_SECONDS / GWTAPE_SOAK_SEED set the run (bench/fault-soak
-// runs 1,000); a bounded count runs here.
+// GWTAPE_SOAK_EPISODES / GWTAPE_SOAK_SECONDS / GWTAPE_SOAK_SEED set the run (`scripts/soak
+// faults` runs 1,000); a bounded count runs here.
 #include <signal.h>
 
 #include <catch2/catch_test_macros.hpp>
@@ -182,7 +182,7 @@ struct LogConnection {
 }  // namespace
 
 TEST_CASE("fault soak: record through every kind of fault, nothing lost or doubled",
-          "[recorder][cli][soak]") {
+          "[recorder][cli][soak][faults]") {
   const std::uint64_t episodes = env_number("GWTAPE_SOAK_EPISODES", fault_kinds().size());
   const auto budget = std::chrono::seconds(env_number("GWTAPE_SOAK_SECONDS", 120));
   Soak soak;
