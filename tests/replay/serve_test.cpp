@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gwtape/store/log_writer.h"
 #include "live_gateway_util.h"
 #include "serve_util.h"
 
@@ -195,4 +196,61 @@ TEST_CASE("serve: --fault specs", "[replay][serve]") {
     CAPTURE(bad);
     CHECK_FALSE(replay::parse_serve_fault(bad).ok());
   }
+}
+
+TEST_CASE("serve: a wrong --token gets 4004, the other clients are served on", "[replay][serve]") {
+  const auto log = serve_path("token.gwtape");
+  const std::size_t n = write_source_log(log, 300, 200);
+  auto server = serve(log, [](replay::ServeOptions& o) { o.token = "the-right-token"; });
+  LiveClient good(server->url(), "the-right-token", Compression::kZstdStream);
+  LiveClient bad(server->url(), "a-wrong-token");
+  gateway::Status st = bad.wait_end(10s);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().code == gateway::Errc::kFatalClose);
+  CHECK(st.error().message.find("4004") != std::string::npos);
+  REQUIRE(delivered_all(good, n));
+  CHECK(without_session_events(dispatches_of(good.frames(gateway::Direction::kRecv))) ==
+        source_dispatches(log));
+  CHECK(server->streams() == 1);
+}
+
+TEST_CASE("serve: a log of several connections is served as one continuous session",
+          "[replay][serve]") {
+  // Record a served session with a reconnect and an identify anew into a log (three
+  // connections: READY, RESUMED, READY), then serve that log.
+  const auto source = serve_path("multi-source.gwtape");
+  const std::size_t n = write_source_log(source, 300, 200);
+  const auto expected = source_dispatches(source);
+  const auto multi = serve_path("multi.gwtape");
+  {
+    auto first = serve(source, [](replay::ServeOptions& o) {
+      o.faults = {*replay::parse_serve_fault("reconnect@50"),
+                  *replay::parse_serve_fault("invalid@120")};
+    });
+    LiveClient client(first->url(), "t", Compression::kZlibStream);
+    REQUIRE(delivered_all(client, n));
+    auto writer = store::LogWriter::open(multi.string());
+    REQUIRE(writer.ok());
+    auto rec = (*writer)->begin_recording({});
+    REQUIRE(rec.ok());
+    std::uint32_t conn = 1;
+    std::int64_t ts = 1'000'000'000;
+    bool ready_seen = false;
+    for (const auto& text : client.frames(gateway::Direction::kRecv)) {
+      const bool ready = text.find("\"READY\"") != std::string::npos;
+      if (text.find("\"RESUMED\"") != std::string::npos || (ready && ready_seen)) {
+        ++conn;  // what the recorder would have seen: a new connection before each
+      }
+      ready_seen = ready_seen || ready;
+      REQUIRE((*writer)->append({*rec, conn, ts += 1000, store::Direction::kRecv, text}).ok());
+    }
+    REQUIRE((*writer)->close().ok());
+    REQUIRE(conn == 3);
+  }
+  auto second = serve(multi);
+  LiveClient client(second->url(), "t");
+  REQUIRE(delivered_all(client, n));
+  const auto frames = client.frames(gateway::Direction::kRecv);
+  CHECK(without_session_events(dispatches_of(frames)) == expected);
+  CHECK(exactly_once_in_order(client.events(), static_cast<std::int64_t>(n) + 1));
 }
