@@ -59,7 +59,7 @@ struct ServeOptions {
   std::chrono::milliseconds heartbeat_interval{41250};
   std::size_t max_backlog = 256;  // messages queued on a connection before its stream waits
   // Dispatches a session keeps for resume (older ones: the resume gets op 9).
-  std::size_t max_kept_dispatches = 50'000;
+  std::size_t max_kept_dispatches = 5000;
   // How long a stream whose client left after a fault waits for it to come back.
   std::chrono::milliseconds adopt_timeout{120'000};
   // The clock that paces the streams; nullptr: the system clock.
