@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "gwtape/server/test_cert.h"
+#include "gwtape/store/log_reader.h"
 #include "gwtape/store/log_writer.h"
 #include "live_gateway_util.h"
 #include "serve_util.h"
@@ -253,4 +255,81 @@ TEST_CASE("serve: a log of several connections is served as one continuous sessi
   const auto frames = client.frames(gateway::Direction::kRecv);
   CHECK(without_session_events(dispatches_of(frames)) == expected);
   CHECK(exactly_once_in_order(client.events(), static_cast<std::int64_t>(n) + 1));
+}
+
+TEST_CASE("serve: --loop starts the recording over, sequence numbers go on", "[replay][serve]") {
+  const auto log = serve_path("loop.gwtape");
+  const std::size_t n = write_source_log(log, 200, 200);
+  const auto once = source_dispatches(log);
+  auto server = serve(log, [](replay::ServeOptions& o) { o.loop = true; });
+  LiveClient client(server->url(), "t");
+  REQUIRE(delivered_all(client, 2 * n + 5));
+  auto got = without_session_events(dispatches_of(client.frames(gateway::Direction::kRecv)));
+  REQUIRE(got.size() >= 2 * n);
+  CHECK(std::vector<Dispatch>(got.begin(), got.begin() + n) == once);
+  CHECK(std::vector<Dispatch>(got.begin() + n, got.begin() + 2 * n) == once);
+  CHECK(exactly_once_in_order(client.events(), static_cast<std::int64_t>(client.events().size())));
+}
+
+TEST_CASE("serve: --speed keeps the recorded spacing, divided by the factor", "[replay][serve]") {
+  const auto log = serve_path("speed.gwtape");
+  // 300 frames at 100 events/s: a few seconds of recorded time.
+  const std::size_t n = write_source_log(log, 300, 100);
+  std::int64_t first = 0, last = 0;
+  {
+    auto reader = store::LogReader::open(log.string());
+    REQUIRE(reader.ok());
+    auto cursor = (*reader)->frames();
+    REQUIRE(cursor.ok());
+    bool after_ready = false;
+    while (*(*cursor)->next()) {
+      const auto& f = (*cursor)->frame();
+      if (f.direction != store::Direction::kRecv || f.op != 0) continue;
+      if (f.t == "READY") {
+        after_ready = true;
+        continue;
+      }
+      if (!after_ready) continue;
+      if (first == 0) first = f.ts_ns;
+      last = f.ts_ns;
+    }
+  }
+  const double span_s = static_cast<double>(last - first) / 1e9;
+  REQUIRE(span_s > 2.0);
+  const double factor = 4;
+  auto server = serve(log, [&](replay::ServeOptions& o) { o.speed = factor; });
+  const auto started = std::chrono::steady_clock::now();
+  LiveClient client(server->url(), "t");
+  REQUIRE(delivered_all(client, n));
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  CAPTURE(span_s, took);
+  CHECK(took >= 0.9 * span_s / factor);
+  CHECK(took <= span_s / factor + 5.0);
+  // Against max speed, which does not wait.
+  auto fast = serve(log);
+  const auto fast_started = std::chrono::steady_clock::now();
+  LiveClient quick(fast->url(), "t");
+  REQUIRE(delivered_all(quick, n));
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - fast_started).count() <
+        took);
+}
+
+TEST_CASE("serve: wss:// with --tls-cert and --tls-key", "[replay][serve]") {
+  const auto dir = std::filesystem::temp_directory_path() / "gwtape-serve-tls";
+  std::filesystem::create_directories(dir);
+  auto cert = server::make_self_signed_cert(dir.string());
+  REQUIRE(cert.ok());
+  const auto log = serve_path("tls.gwtape");
+  const std::size_t n = write_source_log(log, 150, 200);
+  auto server = serve(log, [&](replay::ServeOptions& o) {
+    o.cert_file = cert->cert_path;
+    o.key_file = cert->key_path;
+  });
+  REQUIRE(server->url().starts_with("wss://127.0.0.1:"));
+  LiveClient client(server->url(), "t", Compression::kZlibStream,
+                    [&](gateway::GatewayOptions& o) { o.connect.ca_file = cert->cert_path; });
+  REQUIRE(delivered_all(client, n));
+  CHECK(without_session_events(dispatches_of(client.frames(gateway::Direction::kRecv))) ==
+        source_dispatches(log));
 }
