@@ -26,8 +26,8 @@ constexpr std::string_view kServeUsage =
     "as on Discord. REST: GET /api/v10/gateway, /gateway/bot, /users/@me,\n"
     "/oauth2/applications/@me. Stops on SIGINT or SIGTERM.\n"
     "\n"
-    "  --listen HOST:PORT    IPv4 address and port (127.0.0.1:0: any free port); the URL\n"
-    "                        served is printed on stdout\n"
+    "  --listen HOST:PORT    IPv4 address and port (127.0.0.1:0: any free port; PORT alone:\n"
+    "                        127.0.0.1); the URL served is printed on stdout\n"
     "  --recording ID        which recording (default: the first)\n"
     "  --speed S             realtime, a factor (2 = twice as fast), or max (default)\n"
     "  --fault KIND@SEQ      just before dispatch SEQ of each client's session (READY is 1):\n"
@@ -62,15 +62,15 @@ int run(const Args& args) {
   replay::ServeOptions o;
   o.log_path = std::string(flags->positional[0]);
   if (!flags->has("--listen")) return usage_error(kServeCommand, "--listen HOST:PORT is required");
+  // HOST:PORT, or :PORT / PORT alone for 127.0.0.1: never more than loopback unless told.
   const std::string_view listen = flags->get("--listen");
   const auto colon = listen.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return usage_error(kServeCommand,
-                       "--listen takes HOST:PORT, got \"" + std::string(listen) + "\"");
-  }
-  o.host = std::string(listen.substr(0, colon));
+  o.host = colon == std::string_view::npos || colon == 0 ? std::string("127.0.0.1")
+                                                         : std::string(listen.substr(0, colon));
   if (o.host == "localhost") o.host = "127.0.0.1";
-  const auto port = parse_int_flag<int>("--listen's PORT", listen.substr(colon + 1), 0, 65535);
+  const std::string_view port_text =
+      colon == std::string_view::npos ? listen : listen.substr(colon + 1);
+  const auto port = parse_int_flag<int>("--listen's PORT", port_text, 0, 65535);
   if (!port) return usage_error(kServeCommand, port.error().message);
   o.port = static_cast<std::uint16_t>(*port);
   if (flags->has("--recording")) {

@@ -117,8 +117,10 @@ TEST_CASE("gwtape serve's REST stub", "[replay][serve][cli]") {
   const auto dir = fresh_dir("serve-rest");
   const auto source = dir / "source.gwtape";
   write_source_log(source, 60, 200);
-  Child serve({"serve", source.string(), "--listen", "127.0.0.1:0"}, nullptr, sub(dir, "serve"));
+  // A port alone binds the loopback address.
+  Child serve({"serve", source.string(), "--listen", "0"}, nullptr, sub(dir, "serve"));
   const std::string url = start_serve(serve);
+  REQUIRE(url.starts_with("ws://127.0.0.1:"));
   const auto port = port_of(url);
 
   auto g = http_get(port, "/api/v10/gateway");
@@ -182,6 +184,7 @@ TEST_CASE("gwtape serve: bad input exits 2 or 4 with a clear message", "[replay]
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"serve", source.string()},
         {"serve", source.string(), "--listen", "127.0.0.1"},
+        {"serve", source.string(), "--listen", "0.0.0.0.0:0"},
         {"serve", source.string(), "--listen", "127.0.0.1:70000"},
         {"serve", source.string(), "--listen", "127.0.0.1:0", "--fault", "explode@3"},
         {"serve", source.string(), "--listen", "127.0.0.1:0", "--speed", "0"},
