@@ -26,6 +26,7 @@ constexpr FaultName kFaultNames[] = {
     {"invalid-resumable", ServeFaultKind::kInvalidResumable},
     {"drop", ServeFaultKind::kDrop},
     {"zombie", ServeFaultKind::kZombie},
+    {"heartbeat", ServeFaultKind::kHeartbeat},
 };
 
 server::SessionFault to_server(ServeFaultKind k) {
@@ -42,6 +43,8 @@ server::SessionFault to_server(ServeFaultKind k) {
       return server::SessionFault::kDrop;
     case ServeFaultKind::kZombie:
       return server::SessionFault::kZombie;
+    case ServeFaultKind::kHeartbeat:
+      return server::SessionFault::kHeartbeatRequest;
   }
   return server::SessionFault::kReconnect;
 }
@@ -85,7 +88,8 @@ Result<ServeFault> parse_serve_fault(std::string_view spec) {
       return f;
     }
   }
-  return bad("KIND is reconnect, invalid, invalid-resumable, close:CODE, drop or zombie");
+  return bad(
+      "KIND is reconnect, invalid, invalid-resumable, close:CODE, drop, zombie or heartbeat");
 }
 
 namespace {
@@ -204,6 +208,14 @@ struct LogServer::Impl {
 
   void do_fault(const std::shared_ptr<Stream>& st, const ServeFault& f) {
     std::string sid;
+    if (f.kind == ServeFaultKind::kHeartbeat) {
+      {
+        std::lock_guard lock(mu);
+        sid = st->session;
+      }
+      (void)server->fault(sid, server::SessionFault::kHeartbeatRequest);
+      return;
+    }
     {
       // Adoptable before the client can react, so that its re-identify cannot be missed.
       std::lock_guard lock(mu);

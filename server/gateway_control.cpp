@@ -92,6 +92,13 @@ void GatewayCore::apply_fault(Conn& c, SessionFault kind, std::uint16_t code) {
     case SessionFault::kZombie:
       c.no_acks = true;
       return;
+    case SessionFault::kHeartbeatRequest: {
+      std::string d = "null";
+      auto it = sessions_.find(c.session_id);
+      if (it != sessions_.end() && it->second.seq > 0) d = std::to_string(it->second.seq);
+      send_message(c, R"({"t":null,"s":null,"op":1,"d":)" + d + "}");
+      return;
+    }
   }
 }
 
@@ -141,10 +148,7 @@ Status GatewayCore::fault(std::string_view session_id, SessionFault kind, std::u
 Status GatewayCore::request_heartbeat() {
   Conn* c = current();
   if (c == nullptr) return no_connection();
-  std::string d = "null";
-  auto it = sessions_.find(c->session_id);
-  if (it != sessions_.end() && it->second.seq > 0) d = std::to_string(it->second.seq);
-  send_message(*c, R"({"t":null,"s":null,"op":1,"d":)" + d + "}");
+  apply_fault(*c, SessionFault::kHeartbeatRequest, 0);
   return {};
 }
 

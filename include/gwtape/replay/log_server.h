@@ -34,7 +34,15 @@
 
 namespace gwtape::replay {
 
-enum class ServeFaultKind { kReconnect, kInvalid, kInvalidResumable, kClose, kDrop, kZombie };
+enum class ServeFaultKind {
+  kReconnect,
+  kInvalid,
+  kInvalidResumable,
+  kClose,
+  kDrop,
+  kZombie,
+  kHeartbeat,  // a server op 1, which the client must answer at once
+};
 
 struct ServeFault {
   ServeFaultKind kind = ServeFaultKind::kReconnect;
@@ -42,7 +50,8 @@ struct ServeFault {
   std::int64_t seq = 0;       // the stream position it comes just before (>= 2)
 };
 
-// "reconnect@10", "invalid@5", "invalid-resumable@5", "close:4000@7", "drop@3", "zombie@9".
+// "reconnect@10", "invalid@5", "invalid-resumable@5", "close:4000@7", "drop@3", "zombie@9",
+// "heartbeat@4".
 // Errors: kInvalidArgument with what is wrong.
 Result<ServeFault> parse_serve_fault(std::string_view spec);
 

@@ -120,6 +120,7 @@ enum class SessionFault {
   kClose,             // a close frame with the given code, then TCP
   kDrop,              // TCP shutdown, no close frame
   kZombie,            // op 1 is no longer ACKed on this connection (later ones ACK again)
+  kHeartbeatRequest,  // a server op 1 (d: the session's last sequence): answer at once
 };
 
 // A session as a feeder sees it (LoopbackGateway::session_state).
