@@ -340,6 +340,7 @@ Result<std::unique_ptr<LogServer>> LogServer::start(ServeOptions options) {
   so.allow_privileged = true;
   so.heartbeat_interval = impl->opt.heartbeat_interval;
   so.max_kept_dispatches = impl->opt.max_kept_dispatches;
+  so.bad_seq_invalid_session = true;
   so.rest_user_json = detail::raw_field(impl->ready_d, "user").value_or("");
   so.rest_application_json = detail::raw_field(impl->ready_d, "application").value_or("");
   Impl* self = impl.get();

@@ -311,6 +311,10 @@ void GatewayCore::on_resume(int id, Conn& c, std::string_view d) {
   Session& s = it->second;
   if (req.seq < 0 || req.seq > s.seq) {
     failed();
+    if (options_.bad_seq_invalid_session) {
+      send_message(c, R"({"t":null,"s":null,"op":9,"d":false})");
+      return;
+    }
     return reject(c, rejection(4007));
   }
   c.authenticated = true;

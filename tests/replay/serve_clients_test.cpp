@@ -14,6 +14,7 @@ using namespace gwtape::testing;
 using gwtape::server::test::connect_and_identify;
 using gwtape::server::test::identify_json;
 using gwtape::server::test::next_frame;
+using gwtape::server::test::resume_json;
 using gwtape::server::test::TestClient;
 using gwtape::server::test::WsEvent;
 
@@ -89,4 +90,56 @@ TEST_CASE("serve: heartbeat@SEQ is a server op 1 the client answers at once", "[
   };
   CHECK(run(false) == 0);
   CHECK(run(true) == 1);
+}
+
+TEST_CASE("serve: a resume with an unknown session or a bad seq gets op 9", "[replay][serve]") {
+  const auto log = serve_path("resume.gwtape");
+  write_source_log(log, 100, 200);
+  replay::ServeOptions o;
+  o.log_path = log.string();
+  auto server = replay::LogServer::start(o);
+  REQUIRE(server.ok());
+  const std::string url = (*server)->url();
+  auto first = connect_and_identify(url, "t");
+  REQUIRE(first);
+  auto resume_gets = [&](const std::string& sid, std::int64_t seq) {
+    auto c = TestClient::connect(url, {});
+    REQUIRE(c);
+    REQUIRE(next_frame(*c).op == 10);
+    REQUIRE(c->send(resume_json("t", sid, seq)));
+    for (;;) {
+      auto f = next_frame(*c);
+      if (f.op == 11) continue;
+      return std::to_string(f.op) + " " + (f.op == 0 ? f.t : f.d);
+    }
+  };
+  CHECK(resume_gets("0123456789abcdef0123456789abcdef", 1) == "9 false");
+  CHECK(resume_gets(first->session_id, 1'000'000) == "9 false");
+  CHECK(resume_gets(first->session_id, -1) == "9 false");
+  // A good resume replays what came after seq 1 (its own stream went on), from s = 2.
+  auto c = TestClient::connect(url, {});
+  REQUIRE(c);
+  REQUIRE(next_frame(*c).op == 10);
+  REQUIRE(c->send(resume_json("t", first->session_id, 1)));
+  auto f = next_frame(*c);
+  CHECK(f.op == 0);
+  CHECK(f.s == 2);
+}
+
+TEST_CASE("serve: --recording picks one recording of several", "[replay][serve]") {
+  const auto log = serve_path("two-recordings.gwtape");
+  write_source_log(log, 120, 200, 1);
+  const std::size_t n2 = write_source_log(log, 160, 200, 2);
+  const auto second = without_session_events(dispatches_of(received_texts(log, 2)));
+  REQUIRE(second.size() == n2);
+  REQUIRE(second != without_session_events(dispatches_of(received_texts(log, 1))));
+  replay::ServeOptions o;
+  o.log_path = log.string();
+  o.recording_id = 2;
+  auto server = replay::LogServer::start(o);
+  REQUIRE(server.ok());
+  CHECK((*server)->recording_id() == 2);
+  LiveClient client((*server)->url(), "t");
+  REQUIRE(client.wait_for_events(n2 + 1, 30s));
+  CHECK(without_session_events(dispatches_of(client.frames(gateway::Direction::kRecv))) == second);
 }

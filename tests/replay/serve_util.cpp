@@ -19,7 +19,8 @@ std::filesystem::path serve_path(const char* name) {
   return p;
 }
 
-std::size_t write_source_log(const std::filesystem::path& path, int frames, double per_second) {
+std::size_t write_source_log(const std::filesystem::path& path, int frames, double per_second,
+                             std::uint64_t seed) {
   auto writer = store::LogWriter::open(path.string());
   REQUIRE(writer.ok());
   store::RecordingInfo info;
@@ -31,6 +32,7 @@ std::size_t write_source_log(const std::filesystem::path& path, int frames, doub
   go.members_per_guild = 20;
   go.channels_per_guild = 5;
   go.events_per_second = per_second;
+  go.seed = seed;
   auto gen = fixtures::Generator::create(go);
   REQUIRE(gen.ok());
   std::vector<std::string> texts;
@@ -59,10 +61,13 @@ std::vector<Dispatch> dispatches_of(const std::vector<std::string>& texts) {
   return out;
 }
 
-std::vector<std::string> received_texts(const std::filesystem::path& log) {
+std::vector<std::string> received_texts(const std::filesystem::path& log,
+                                        std::optional<std::int64_t> recording) {
   auto reader = store::LogReader::open(log.string());
   REQUIRE(reader.ok());
-  auto cursor = (*reader)->frames();
+  store::FrameQuery q;
+  q.recording_id = recording;
+  auto cursor = (*reader)->frames(q);
   REQUIRE(cursor.ok());
   std::vector<std::string> out;
   for (;;) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,13 +20,16 @@ struct Dispatch {
 std::filesystem::path serve_path(const char* name);
 
 // A log of `frames` generated frames (HELLO, identify, READY, guilds, traffic), one recording,
-// one connection. Returns the number of dispatches after READY.
-std::size_t write_source_log(const std::filesystem::path& path, int frames, double per_second);
+// one connection; the log is created, or gets one more recording. Returns the number of
+// dispatches after READY.
+std::size_t write_source_log(const std::filesystem::path& path, int frames, double per_second,
+                             std::uint64_t seed = 1);
 
 // The received dispatches of each frame text (op 0 only), READY and RESUMED included.
 std::vector<Dispatch> dispatches_of(const std::vector<std::string>& texts);
-// The received frame texts of a log (all recordings), in order.
-std::vector<std::string> received_texts(const std::filesystem::path& log);
+// The received frame texts of a log (all recordings, or only `recording`), in order.
+std::vector<std::string> received_texts(const std::filesystem::path& log,
+                                        std::optional<std::int64_t> recording = std::nullopt);
 // Without READY and RESUMED: what a stream serves.
 std::vector<Dispatch> without_session_events(const std::vector<Dispatch>& all);
 

@@ -140,6 +140,21 @@ TEST_CASE("resume failures", "[server][resume]") {
   CHECK(server->wait_for([](const auto& o) { return o.failed_resumes == 1; }, 1s));
 }
 
+TEST_CASE("bad_seq_invalid_session: a bad seq gets op 9 false, not 4007", "[server][resume]") {
+  LoopbackOptions o;
+  o.token = kToken;
+  o.bad_seq_invalid_session = true;
+  auto lenient = start(o);
+  auto t = connect_and_identify(lenient->url(), kToken);
+  REQUIRE(t);
+  for (std::int64_t seq : {std::int64_t{5}, std::int64_t{-1}}) {
+    auto c = resume(lenient->url(), t->session_id, seq);
+    Frame f = next_frame(*c);
+    CHECK((f.op == 9 && f.d == "false"));
+  }
+  CHECK(lenient->wait_for([](const auto& o) { return o.failed_resumes == 2; }, 1s));
+}
+
 TEST_CASE("a resumable op 9 keeps the session", "[server][resume]") {
   auto server = start();
   auto s = connect_and_identify(server->url(), kToken);

@@ -171,6 +171,9 @@ struct LoopbackOptions {
   // Dispatches each session keeps for resume replay; the oldest go first. A resume that needs
   // one no longer kept gets op 9 d=false. Lower it for long benchmarks to keep memory flat.
   std::size_t max_kept_dispatches = SIZE_MAX;
+  // A resume whose seq is < 0 or beyond the session's last: op 9 d=false (what gwtape serve
+  // answers, as for an unknown session) instead of closing with 4007.
+  bool bad_seq_invalid_session = false;
 
   // > 0: server messages go out as WebSocket frames of at most this many payload bytes
   // (continuation frames), to test the client's reassembly. 0: one frame per message.
