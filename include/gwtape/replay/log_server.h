@@ -71,7 +71,8 @@ struct ServeOptions {
   std::size_t max_kept_dispatches = 5000;
   // How long a stream whose client left after a fault waits for it to come back.
   std::chrono::milliseconds adopt_timeout{120'000};
-  // The clock that paces the streams; nullptr: the system clock.
+  // The clock that paces the streams; nullptr: the system clock. Every stream's thread calls
+  // it, so it must be thread-safe (SystemClock is; ManualClock is not).
   gateway::Clock* clock = nullptr;
 };
 
