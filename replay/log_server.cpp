@@ -2,6 +2,7 @@
 // per client, feeding the loopback gateway's per-session hooks.
 #include "gwtape/replay/log_server.h"
 
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <deque>
@@ -258,7 +259,8 @@ struct LogServer::Impl {
         auto d = detail::raw_field(f.text, "d");
         if (!d) continue;
         if (opt.speed > 0 && prev_ts) {
-          const auto gap = static_cast<double>(f.ts_ns - *prev_ts) / opt.speed;
+          // Clamped: a tiny --speed must not overflow the cast (a year is long enough).
+          const auto gap = std::min(static_cast<double>(f.ts_ns - *prev_ts) / opt.speed, 3.2e16);
           if (gap > 0 && !pause_until(last_sent + static_cast<std::int64_t>(gap))) return;
         }
         prev_ts = f.ts_ns;
