@@ -18,7 +18,7 @@
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/gateway.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 namespace {
 
@@ -33,13 +33,13 @@ struct Row {
   long rss_first_kb = 0, rss_last_kb = 0;
 };
 
-Row run(gateway::Compression compress, const std::vector<replay::LoopbackDispatch>& batch,
+Row run(gateway::Compression compress, const std::vector<server::LoopbackDispatch>& batch,
         std::uint64_t bytes) {
   Row row{gateway::compression_name(compress).data()};
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = "bench";
   so.max_kept_dispatches = 1024;  // the server forgets old dispatches: its memory stays small
-  auto server = replay::LoopbackGateway::start(so);
+  auto server = server::LoopbackGateway::start(so);
   if (!server.ok()) {
     std::fprintf(stderr, "gateway_bench: %s\n", server.error().message.c_str());
     std::exit(1);
@@ -65,7 +65,7 @@ Row run(gateway::Compression compress, const std::vector<replay::LoopbackDispatc
   const auto start = std::chrono::steady_clock::now();
   // In slices, so the server's queue stays bounded too.
   for (std::size_t i = 0; i < batch.size(); i += 1000) {
-    std::vector<replay::LoopbackDispatch> slice(
+    std::vector<server::LoopbackDispatch> slice(
         batch.begin() + static_cast<std::ptrdiff_t>(i),
         batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + 1000)));
     if (!(*server)->dispatch_batch(slice).ok()) std::exit(1);
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   // Generated dispatches, after the opening (the server makes its own READY).
-  std::vector<replay::LoopbackDispatch> batch;
+  std::vector<server::LoopbackDispatch> batch;
   std::uint64_t bytes = 0;
   gateway::EnvelopeParser envelopes;
   while (batch.size() < frames) {

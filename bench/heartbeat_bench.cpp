@@ -21,7 +21,7 @@
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/gateway.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 namespace {
 
@@ -43,14 +43,14 @@ double percentile(std::vector<double> v, double p) {
 }
 
 // `handler_us`: what the bot's handler spends on each event (busy, on the loop's thread).
-Row run(const char* name, const std::vector<replay::LoopbackDispatch>* batch, milliseconds interval,
+Row run(const char* name, const std::vector<server::LoopbackDispatch>* batch, milliseconds interval,
         std::size_t max_pending, int handler_us, double idle_seconds) {
   Row row{name};
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = "bench";
   so.heartbeat_interval = interval;
   so.max_kept_dispatches = 1024;
-  auto server = replay::LoopbackGateway::start(so);
+  auto server = server::LoopbackGateway::start(so);
   if (!server.ok()) std::exit(bench::fail("heartbeat_bench", server.error().message));
   gateway::SystemClock clock;
   gateway::SplitMix64 random(1);
@@ -80,7 +80,7 @@ Row run(const char* name, const std::vector<replay::LoopbackDispatch>* batch, mi
     // ends there and the row says so.
     auto lost = [&] { return client.connections() > 1; };
     for (std::size_t i = 0; i < batch->size() && !lost(); i += 1000) {
-      std::vector<replay::LoopbackDispatch> slice(
+      std::vector<server::LoopbackDispatch> slice(
           batch->begin() + static_cast<std::ptrdiff_t>(i),
           batch->begin() + static_cast<std::ptrdiff_t>(std::min(batch->size(), i + 1000)));
       if (!(*server)->dispatch_batch(slice).ok()) std::exit(1);
@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   if (frames == 0 || interval_ms <= 0) return bench::fail("heartbeat_bench", "bad arguments");
   auto gen = fixtures::Generator::create({});
   if (!gen.ok()) return bench::fail("heartbeat_bench", gen.error().message);
-  std::vector<replay::LoopbackDispatch> batch;
+  std::vector<server::LoopbackDispatch> batch;
   gateway::EnvelopeParser envelopes;
   while (batch.size() < frames) {
     auto f = gen->next();

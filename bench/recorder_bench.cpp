@@ -20,7 +20,7 @@
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/recorder/recorder.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "gwtape/store/log_writer.h"
 
 namespace {
@@ -36,12 +36,12 @@ struct RunResult {
   double seconds = 0;
 };
 
-RunResult run(bool record, const std::vector<replay::LoopbackDispatch>& batch) {
+RunResult run(bool record, const std::vector<server::LoopbackDispatch>& batch) {
   RunResult out;
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = "bench";
   so.max_kept_dispatches = 1024;
-  auto server = replay::LoopbackGateway::start(so);
+  auto server = server::LoopbackGateway::start(so);
   if (!server.ok()) std::exit(1);
   const auto log = std::filesystem::temp_directory_path() / "gwtape-recorder-bench.gwtape";
   std::filesystem::remove(log);
@@ -80,7 +80,7 @@ RunResult run(bool record, const std::vector<replay::LoopbackDispatch>& batch) {
   while (delivered.load() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const auto start = Clock::now();
   for (std::size_t i = 0; i < batch.size(); i += 1000) {
-    std::vector<replay::LoopbackDispatch> slice(
+    std::vector<server::LoopbackDispatch> slice(
         batch.begin() + static_cast<std::ptrdiff_t>(i),
         batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + 1000)));
     if (!(*server)->dispatch_batch(slice).ok()) std::exit(1);
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   }
   auto gen = fixtures::Generator::create({});
   if (!gen.ok()) return 1;
-  std::vector<replay::LoopbackDispatch> batch;
+  std::vector<server::LoopbackDispatch> batch;
   gateway::EnvelopeParser envelopes;
   while (batch.size() < frames) {
     auto f = gen->next();

@@ -43,5 +43,6 @@ extern const Command kExportCommand;
 extern const Command kImportCommand;
 extern const Command kVerifyCommand;
 extern const Command kStatsCommand;
+extern const Command kServeCommand;
 
 }  // namespace gwtape::tools

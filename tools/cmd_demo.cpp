@@ -16,8 +16,8 @@
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/gateway/state/cache.h"
 #include "gwtape/recorder/recorder.h"
-#include "gwtape/replay/loopback_gateway.h"
 #include "gwtape/replay/replayer.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "gwtape/store/log_writer.h"
 #include "gwtape/store/verify.h"
 #include "tool_args.h"
@@ -82,7 +82,7 @@ int run(const Args& args) {
   // The generated session: its dispatches, as the loopback gateway will send them.
   auto gen = fixtures::Generator::create(gen_options);
   if (!gen.ok()) return fail(gen.error().message);
-  std::vector<replay::LoopbackDispatch> batch;
+  std::vector<server::LoopbackDispatch> batch;
   gateway::EnvelopeParser envelopes;
   while (batch.size() < frames) {
     auto f = gen->next();
@@ -93,10 +93,10 @@ int run(const Args& args) {
   }
 
   // 1. The loopback gateway.
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = kToken;
   so.heartbeat_interval = std::chrono::milliseconds(500);
-  auto server = replay::LoopbackGateway::start(so);
+  auto server = server::LoopbackGateway::start(so);
   if (!server.ok()) return fail(server.error().message);
   std::printf("gwtape demo\n\n1. loopback gateway at %s, %zu generated dispatches\n",
               (*server)->url().c_str(), batch.size());
@@ -136,7 +136,7 @@ int run(const Args& args) {
   if (!(*server)->wait_until_identified(std::chrono::seconds(10))) return fail("no identify");
   std::int64_t last = 0;
   for (std::size_t i = 0; i < batch.size(); i += 500) {
-    std::vector<replay::LoopbackDispatch> slice(
+    std::vector<server::LoopbackDispatch> slice(
         batch.begin() + static_cast<std::ptrdiff_t>(i),
         batch.begin() + static_cast<std::ptrdiff_t>(std::min(batch.size(), i + 500)));
     auto s = (*server)->dispatch_batch(slice);

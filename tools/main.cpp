@@ -16,6 +16,7 @@ const Command* const kCommands[] = {
     &kImportCommand,  //
     &kVerifyCommand,  //
     &kStatsCommand,   //
+    &kServeCommand,   //
     &kDemoCommand,    //
 };
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "gwtape/recorder/redact.h"
-#include "gwtape/replay/loopback_gateway.h"
 #include "gwtape/replay/replayer.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/verify.h"
 #include "record_child.h"
@@ -31,13 +31,13 @@ namespace {
 
 constexpr const char* kToken = "record.TEST-token.0123456789";
 
-std::unique_ptr<replay::LoopbackGateway> server() {
-  replay::LoopbackOptions o;
+std::unique_ptr<server::LoopbackGateway> start_server() {
+  server::LoopbackOptions o;
   o.token = kToken;
   o.keep_sent = true;
   o.heartbeat_interval = 400ms;
   o.guilds.push_back({197038439483310086ULL, "recorded guild", ""});
-  auto s = replay::LoopbackGateway::start(o);
+  auto s = server::LoopbackGateway::start(o);
   REQUIRE(s.ok());
   return std::move(*s);
 }
@@ -56,7 +56,7 @@ TEST_CASE("record: a session with faults is in the log, both ways, byte for byte
     INFO(compress);
     const auto dir = fresh_dir(compress);
     const auto log = dir / "session.gwtape";
-    auto srv = server();
+    auto srv = start_server();
     Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", compress,
                  "--redact", "MESSAGE_UPDATE:$.d.content"},
                 kToken, dir);
@@ -82,7 +82,7 @@ TEST_CASE("record: a session with faults is in the log, both ways, byte for byte
     // The client has everything once a heartbeat carries the last sequence.
     const std::int64_t last = srv->observations().last_seq;
     REQUIRE(srv->wait_for(
-        [&](const replay::Observations& o) {
+        [&](const server::Observations& o) {
           return !o.heartbeats.empty() && o.heartbeats.back() == last;
         },
         10s));
@@ -150,7 +150,7 @@ TEST_CASE("record: a session with faults is in the log, both ways, byte for byte
 
 TEST_CASE("record: a fatal close exits 3 with the code and its meaning", "[recorder][cli]") {
   const auto dir = fresh_dir("fatal");
-  auto srv = server();
+  auto srv = start_server();
   Child child({"record", "--out", (dir / "f.gwtape").string(), "--gateway", srv->url()},
               "not-the-right-token", dir);
   REQUIRE(child.wait() == 3);
@@ -183,11 +183,11 @@ TEST_CASE("record: usage errors exit 2 with a clear message", "[recorder][cli]")
 TEST_CASE("record: without --gateway the URL and shards come from /gateway/bot",
           "[recorder][cli]") {
   const auto dir = fresh_dir("shards");
-  replay::LoopbackOptions o;
+  server::LoopbackOptions o;
   o.token = kToken;
   o.recommended_shards = 2;
   o.guilds.push_back({197038439483310086ULL, "g", ""});
-  auto srv = replay::LoopbackGateway::start(o);
+  auto srv = server::LoopbackGateway::start(o);
   REQUIRE(srv.ok());
   const std::string api = "http://127.0.0.1:" + std::to_string((*srv)->port()) + "/api/v10";
   const auto log = dir / "s.gwtape";
@@ -210,7 +210,7 @@ TEST_CASE("record: a second SIGINT exits at once and leaves a valid log; a redac
           "[recorder][cli]") {
   const auto dir = fresh_dir("twice");
   const auto log = dir / "twice.gwtape";
-  auto srv = server();
+  auto srv = start_server();
   Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--redact",
                "MESSAGE_CREATE:$.d.content"},
               kToken, dir);
@@ -218,7 +218,7 @@ TEST_CASE("record: a second SIGINT exits at once and leaves a valid log; a redac
   for (int i = 0; i < 50; ++i) REQUIRE(srv->dispatch("MESSAGE_CREATE", message(i)).ok());
   const std::int64_t last = srv->observations().last_seq;
   REQUIRE(srv->wait_for(
-      [&](const replay::Observations& o) {
+      [&](const server::Observations& o) {
         return !o.heartbeats.empty() && o.heartbeats.back() == last;
       },
       10s));
@@ -248,7 +248,7 @@ TEST_CASE("record: a second SIGINT exits at once and leaves a valid log; a redac
 
 TEST_CASE("record: a status line on a terminal, none when stdout is not one", "[recorder][cli]") {
   const auto dir = fresh_dir("tty");
-  auto srv = server();
+  auto srv = start_server();
   const std::string program = GWTAPE_BINARY_DIR "/tools/gwtape";
   const std::string out = (dir / "tty.txt").string();
   // `script` gives the program a pseudo-terminal; --duration ends the recording by itself.
@@ -274,7 +274,7 @@ TEST_CASE("record: a full disk stops the recording at once; the summary counts w
           "[recorder][cli]") {
   const auto dir = fresh_dir("full");
   const auto log = dir / "full.gwtape";
-  auto srv = server();
+  auto srv = start_server();
   // The WAL reaches 256 KiB within a second or two of the traffic below; --duration is far off.
   constexpr int kDurationS = 20;
   Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", "none",
@@ -331,7 +331,7 @@ TEST_CASE("record: a gateway that skips sequence numbers is recorded and verifie
           "[recorder][cli]") {
   const auto dir = fresh_dir("gap");
   const auto log = dir / "gap.gwtape";
-  auto srv = server();
+  auto srv = start_server();
   Child child({"record", "--out", log.string(), "--gateway", srv->url(), "--compress", "none"},
               kToken, dir);
   REQUIRE(srv->wait_until_identified(10s));
@@ -342,7 +342,7 @@ TEST_CASE("record: a gateway that skips sequence numbers is recorded and verifie
                         R"(,"op":0,"d":)" + message(99) + "}")
               .ok());
   REQUIRE(srv->wait_for(
-      [&](const replay::Observations& o) {
+      [&](const server::Observations& o) {
         return !o.heartbeats.empty() && o.heartbeats.back() == skipped_to;
       },
       10s));

@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "record_child.h"
 
 using namespace gwtape;
@@ -17,12 +17,12 @@ namespace {
 
 constexpr const char* kToken = "record.TEST-token.outage";
 
-std::unique_ptr<replay::LoopbackGateway> server(std::uint16_t port) {
-  replay::LoopbackOptions o;
+std::unique_ptr<server::LoopbackGateway> start_server(std::uint16_t port) {
+  server::LoopbackOptions o;
   o.token = kToken;
   o.port = port;
   o.heartbeat_interval = 400ms;
-  auto s = replay::LoopbackGateway::start(o);
+  auto s = server::LoopbackGateway::start(o);
   INFO((s.ok() ? std::string() : s.error().message));
   REQUIRE(s.ok());
   return std::move(*s);
@@ -30,7 +30,7 @@ std::unique_ptr<replay::LoopbackGateway> server(std::uint16_t port) {
 
 // Dispatches `n` messages with ids from `first`, and waits until a heartbeat carries the last
 // sequence number (the client has them all).
-void dispatch_and_settle(replay::LoopbackGateway& srv, int first, int n) {
+void dispatch_and_settle(server::LoopbackGateway& srv, int first, int n) {
   for (int i = first; i < first + n; ++i) {
     REQUIRE(srv.dispatch("MESSAGE_CREATE",
                          R"({"id":")" + std::to_string(i) + R"(","channel_id":"1","content":"m"})")
@@ -38,7 +38,7 @@ void dispatch_and_settle(replay::LoopbackGateway& srv, int first, int n) {
   }
   const std::int64_t last = srv.observations().last_seq;
   REQUIRE(srv.wait_for(
-      [&](const replay::Observations& o) {
+      [&](const server::Observations& o) {
         return !o.heartbeats.empty() && o.heartbeats.back() == last;
       },
       10s));
@@ -50,7 +50,7 @@ TEST_CASE("record: a 40 s outage; the recorder waits and the session comes back"
           "[recorder][cli][outage]") {
   const auto dir = fresh_dir("outage");
   const auto log = dir / "outage.gwtape";
-  auto srv = server(0);
+  auto srv = start_server(0);
   const std::uint16_t port = srv->port();
   const std::string url = srv->url();
   Child child({"record", "--out", log.string(), "--gateway", url}, kToken, dir);
@@ -66,7 +66,7 @@ TEST_CASE("record: a 40 s outage; the recorder waits and the session comes back"
     REQUIRE(child.running());
   }
 
-  auto back = server(port);
+  auto back = start_server(port);
   // The old session is unknown to the new server: the resume fails, the recorder identifies.
   REQUIRE(back->wait_until_identified(30s));
   dispatch_and_settle(*back, 8001, 5);

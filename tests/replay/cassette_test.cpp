@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 using namespace gwtape;
 using namespace std::chrono_literals;
@@ -38,10 +38,10 @@ TEST_CASE("cassette: no file and no token fails, saying how to record it", "[rep
 
 TEST_CASE("cassette: records once with a token, then replays the same state",
           "[replay][cassette]") {
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = "cassette-token";
   so.guilds.push_back({197038439483310086ULL, "cassette guild", ""});
-  auto srv = replay::LoopbackGateway::start(so);
+  auto srv = server::LoopbackGateway::start(so);
   REQUIRE(srv.ok());
   replay::CassetteOptions o;
   o.path = cassette_path("ready.gwtape");

@@ -46,13 +46,13 @@ void exec(const std::filesystem::path& log, const std::string& sql) {
 
 // Records a session whose six connections end in six ways; returns the live cache's digest.
 std::string record_session(const std::filesystem::path& log) {
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = kToken;
   // Long: each connection here ends the way the test makes it end, none for want of an ACK
   // on a slow machine.
   so.heartbeat_interval = 8s;
   so.guilds.push_back({kGuild, "closing guild", ""});
-  auto srv = replay::LoopbackGateway::start(so);
+  auto srv = server::LoopbackGateway::start(so);
   REQUIRE(srv.ok());
   auto writer = store::LogWriter::open(log.string());
   REQUIRE(writer.ok());

@@ -6,7 +6,7 @@
 
 #include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/transport.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 using namespace gwtape;
 using namespace std::chrono_literals;
@@ -15,24 +15,24 @@ namespace {
 
 constexpr std::int64_t kSec = 1'000'000'000;
 
-std::unique_ptr<replay::LoopbackGateway> server(std::size_t max_payload = 4096) {
-  replay::LoopbackOptions o;
+std::unique_ptr<server::LoopbackGateway> start_server(std::size_t max_payload = 4096) {
+  server::LoopbackOptions o;
   o.token = "t";
   o.max_payload_bytes = max_payload;
   o.max_message_bytes = 64u << 20;
-  auto s = replay::LoopbackGateway::start(o);
+  auto s = server::LoopbackGateway::start(o);
   REQUIRE(s.ok());
   return std::move(*s);
 }
 
-std::string url(const replay::LoopbackGateway& s) { return s.url() + "/?v=10&encoding=json"; }
+std::string url(const server::LoopbackGateway& s) { return s.url() + "/?v=10&encoding=json"; }
 
 }  // namespace
 
 TEST_CASE("curl: bytes that came with the 101 response are read before polling", "[live][curl]") {
   // The server sends HELLO the moment the handshake completes, so it often arrives in the
   // same read as the 101: a client that polled first would wait for the timeout.
-  auto srv = server();
+  auto srv = start_server();
   std::uint64_t before_poll = 0;
   for (int i = 0; i < 20; ++i) {
     auto t = gateway::make_curl_transport();
@@ -54,7 +54,7 @@ TEST_CASE("curl: a multi-MB send survives partial sends and CURLE_AGAIN", "[live
   // 8 MB does not fit a 64 KB send buffer: curl_ws_send returns short counts and CURLE_AGAIN,
   // and each next call must continue the same payload. Whether a given send hits EAGAIN
   // depends on how fast the server reads, so five are sent and at least one must.
-  auto srv = server(16u << 20);
+  auto srv = start_server(16u << 20);
   auto t = gateway::make_curl_transport();
   gateway::ConnectOptions options;
   options.send_buffer_bytes = 64 << 10;
@@ -85,7 +85,7 @@ TEST_CASE("curl: a multi-MB send survives partial sends and CURLE_AGAIN", "[live
 }
 
 TEST_CASE("curl: the peer's close frame is answered and reported", "[live][curl]") {
-  auto srv = server();
+  auto srv = start_server();
   auto t = gateway::make_curl_transport();
   REQUIRE(t->connect(url(*srv), {}).ok());
   REQUIRE(t->receive(5 * kSec).ok());
@@ -102,7 +102,7 @@ TEST_CASE("curl: the peer's close frame is answered and reported", "[live][curl]
 }
 
 TEST_CASE("curl: timeouts, interrupts and a dropped connection are told apart", "[live][curl]") {
-  auto srv = server();
+  auto srv = start_server();
   auto t = gateway::make_curl_transport();
   REQUIRE(t->connect(url(*srv), {}).ok());
   REQUIRE(t->receive(5 * kSec).ok());
@@ -159,7 +159,7 @@ TEST_CASE("curl: deadlines are on the injected clock", "[live][curl]") {
 }
 
 TEST_CASE("curl: a message over the cap is refused, not buffered", "[live][curl]") {
-  auto srv = server();
+  auto srv = start_server();
   auto t = gateway::make_curl_transport();
   gateway::ConnectOptions o;
   o.max_message_bytes = 1 << 20;

@@ -4,20 +4,20 @@
 #include <filesystem>
 #include <string>
 
-#include "gwtape/replay/test_cert.h"
+#include "gwtape/server/test_cert.h"
 #include "live_gateway_util.h"
 
 using namespace gwtape;
 using namespace gwtape::testing;
 using gateway::Compression;
-using replay::LoopbackGateway;
-using replay::LoopbackOptions;
+using server::LoopbackGateway;
+using server::LoopbackOptions;
 
 namespace {
 
 constexpr const char* kToken = "live-test-token";
 
-std::unique_ptr<LoopbackGateway> server(std::function<void(LoopbackOptions&)> tweak = {}) {
+std::unique_ptr<LoopbackGateway> start_server(std::function<void(LoopbackOptions&)> tweak = {}) {
   LoopbackOptions o;
   o.token = kToken;
   o.guilds.push_back({197038439483310086ULL, "gwtape test guild", ""});
@@ -36,7 +36,7 @@ std::string message(int i) {
 }  // namespace
 
 TEST_CASE("live: identify, READY, GUILD_CREATE and dispatches in order", "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));  // READY, GUILD_CREATE
   for (int i = 0; i < 50; ++i) REQUIRE(srv->dispatch("MESSAGE_CREATE", message(i)).ok());
@@ -62,7 +62,7 @@ TEST_CASE("live: identify, READY, GUILD_CREATE and dispatches in order", "[live]
 TEST_CASE("live: transport compression gives the gateway the exact frame text", "[live]") {
   for (Compression c : {Compression::kZlibStream, Compression::kZstdStream}) {
     INFO(gateway::compression_name(c));
-    auto srv = server();
+    auto srv = start_server();
     LiveClient client(srv->url(), kToken, c);
     REQUIRE(client.wait_for_events(2));
     // A multi-MB GUILD_CREATE-sized dispatch and many small ones through one stream.
@@ -83,9 +83,9 @@ TEST_CASE("live: transport compression gives the gateway the exact frame text", 
 TEST_CASE("live: wss with a certificate made at run time", "[live]") {
   const auto dir = std::filesystem::temp_directory_path() / "gwtape-live-tls";
   std::filesystem::create_directories(dir);
-  auto cert = replay::make_self_signed_cert(dir.string());
+  auto cert = server::make_self_signed_cert(dir.string());
   REQUIRE(cert.ok());
-  auto srv = server([&](LoopbackOptions& o) {
+  auto srv = start_server([&](LoopbackOptions& o) {
     o.cert_file = cert->cert_path;
     o.key_file = cert->key_path;
   });
@@ -111,7 +111,7 @@ TEST_CASE("live: wss with a certificate made at run time", "[live]") {
 }
 
 TEST_CASE("live: fragmented frames and pings", "[live]") {
-  auto srv = server([](LoopbackOptions& o) { o.fragment_size = 1000; });
+  auto srv = start_server([](LoopbackOptions& o) { o.fragment_size = 1000; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   REQUIRE(srv->dispatch("GUILD_UPDATE", R"({"id":"1","name":")" + std::string(50'000, 'f') + "\"}")
@@ -126,7 +126,7 @@ TEST_CASE("live: fragmented frames and pings", "[live]") {
 
 TEST_CASE("live: op 7, op 9, close 4000 and a dropped TCP connection resume exactly once",
           "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), kToken, Compression::kZlibStream);
   REQUIRE(client.wait_for_events(2));
   int n = 2;
@@ -166,7 +166,7 @@ TEST_CASE("live: op 7, op 9, close 4000 and a dropped TCP connection resume exac
 }
 
 TEST_CASE("live: op 9 false and 4009 identify from scratch at the original URL", "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   REQUIRE(srv->invalidate_session(false).ok());
@@ -183,7 +183,7 @@ TEST_CASE("live: op 9 false and 4009 identify from scratch at the original URL",
 }
 
 TEST_CASE("live: fatal close codes end the run with the code and its meaning", "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), "wrong-token");
   gateway::Status st = client.wait_end(10s);
   REQUIRE_FALSE(st.ok());
@@ -195,7 +195,7 @@ TEST_CASE("live: fatal close codes end the run with the code and its meaning", "
 }
 
 TEST_CASE("live: withheld ACKs are a zombie connection; the client resumes", "[live]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 300ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 300ms; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   REQUIRE(srv->wait_for_frames(1, 2, 5s));  // beats are going out
@@ -214,7 +214,7 @@ TEST_CASE("live: withheld ACKs are a zombie connection; the client resumes", "[l
 }
 
 TEST_CASE("live: bad input is an error and a reconnect, never a crash or a hang", "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   REQUIRE(srv->send_raw("{\"op\":0,\"t\":\"MESSAGE_CREATE\",\"s\":").ok());  // truncated
@@ -238,7 +238,7 @@ TEST_CASE("live: bad input is an error and a reconnect, never a crash or a hang"
 }
 
 TEST_CASE("live: a HELLO without interval, or no HELLO at all, reconnects", "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   srv->set_hello_interval(std::nullopt);
   LiveClient client(srv->url(), kToken, Compression::kNone, [](gateway::GatewayOptions& o) {
     o.connect.connect_timeout_ns = 1'000'000'000;  // how long to wait for a HELLO
@@ -259,7 +259,7 @@ TEST_CASE("live: a HELLO without interval, or no HELLO at all, reconnects", "[li
 }
 
 TEST_CASE("live: open(), the bot's commands, heartbeat(), identify() and resume()", "[live]") {
-  auto srv = server();
+  auto srv = start_server();
   gateway::SystemClock clock;
   gateway::SplitMix64 random(3);
   gateway::GatewayOptions o;
@@ -305,7 +305,7 @@ TEST_CASE("live: an identify waiting for its 5 s slot keeps the connection heart
   // Heartbeats far shorter than the identify spacing: a client that stopped its loop while
   // waiting for the slot would miss beats and time out (live, shards sharing a limiter wait
   // longer than Discord's 41 s interval).
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 600ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 600ms; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(srv->wait_until_identified(10s));
   client.gateway().identify();  // the second identify must wait for its slot

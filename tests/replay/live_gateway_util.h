@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "gwtape/gateway/gateway.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 namespace gwtape::testing {
 

@@ -49,11 +49,11 @@ struct LiveRecording {
 // A live session (the real client against the loopback gateway, recorded by the Recorder),
 // with resumes and a re-identify; returns the live cache's digest, stored in the log too.
 LiveRecording record_live(const std::filesystem::path& log) {
-  replay::LoopbackOptions so;
+  server::LoopbackOptions so;
   so.token = kToken;
   so.heartbeat_interval = 300ms;
   so.guilds.push_back({197038439483310086ULL, "replayed guild", ""});
-  auto srv = replay::LoopbackGateway::start(so);
+  auto srv = server::LoopbackGateway::start(so);
   REQUIRE(srv.ok());
   auto writer = store::LogWriter::open(log.string());
   REQUIRE(writer.ok());

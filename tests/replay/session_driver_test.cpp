@@ -15,17 +15,17 @@
 using namespace gwtape;
 using namespace gwtape::testing;
 using gateway::Compression;
-using replay::LoopbackDispatch;
-using replay::LoopbackGateway;
-using replay::LoopbackOptions;
-using replay::Observations;
+using server::LoopbackDispatch;
+using server::LoopbackGateway;
+using server::LoopbackOptions;
+using server::Observations;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr const char* kToken = "driver-test-token";
 
-std::unique_ptr<LoopbackGateway> server(std::function<void(LoopbackOptions&)> tweak = {}) {
+std::unique_ptr<LoopbackGateway> start_server(std::function<void(LoopbackOptions&)> tweak = {}) {
   LoopbackOptions o;
   o.token = kToken;
   o.guilds.push_back({197038439483310086ULL, "gwtape test guild", ""});
@@ -74,7 +74,7 @@ void explain(const LiveClient& client, const Observations& o) {
 }  // namespace
 
 TEST_CASE("driver: a handler that takes 1 ms an event never stops the heartbeat", "[driver]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 200ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 200ms; });
   std::atomic<int> handled{0};
   LiveClient client(srv->url(), kToken, Compression::kNone, {}, [&](gateway::Gateway& g) {
     g.on_event([&](const gateway::DeliverEvent& e) {
@@ -98,7 +98,7 @@ TEST_CASE("driver: a handler that takes 1 ms an event never stops the heartbeat"
 }
 
 TEST_CASE("driver: a flood of dispatches for 2 s keeps the heartbeat on time", "[driver]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 200ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 200ms; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   REQUIRE(srv->wait_for_frames(1, 1, 5s));
@@ -121,7 +121,7 @@ TEST_CASE("driver: a flood of dispatches for 2 s keeps the heartbeat on time", "
 }
 
 TEST_CASE("driver: an outage longer than any retry count; the session comes back", "[driver]") {
-  auto srv = server();
+  auto srv = start_server();
   const std::uint16_t port = srv->port();
   // Backoff 20..200 ms: the old five retries were used up within a second.
   LiveClient client(srv->url(), kToken);
@@ -132,7 +132,7 @@ TEST_CASE("driver: an outage longer than any retry count; the session comes back
   const auto still = client.wait_end(0ms);
   REQUIRE_FALSE(still.ok());
   CHECK(still.error().code == gateway::Errc::kTimeout);  // run() has not given up
-  auto back = server([port](LoopbackOptions& o) { o.port = port; });
+  auto back = start_server([port](LoopbackOptions& o) { o.port = port; });
   // The old session is unknown here: the resume fails (op 9 false) and the client identifies.
   REQUIRE(back->wait_until_identified(15s));
   REQUIRE(back->dispatch("MESSAGE_CREATE", message(3)).ok());
@@ -150,10 +150,10 @@ TEST_CASE("driver: an outage longer than any retry count; the session comes back
 TEST_CASE("driver: a dead resume_gateway_url falls back to the original URL", "[driver]") {
   std::string dead_url;
   {
-    auto gone = server();
+    auto gone = start_server();
     dead_url = gone->url();
   }  // its port refuses connections now
-  auto srv = server([&](LoopbackOptions& o) { o.resume_gateway_url = dead_url; });
+  auto srv = start_server([&](LoopbackOptions& o) { o.resume_gateway_url = dead_url; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   const auto asked = Clock::now();
@@ -170,7 +170,7 @@ TEST_CASE("driver: a dead resume_gateway_url falls back to the original URL", "[
 }
 
 TEST_CASE("driver: an ACK 1.5 s late on an idle shard is not a zombie", "[driver]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 2000ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 2000ms; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   srv->withhold_acks(true);
@@ -189,7 +189,7 @@ TEST_CASE("driver: an ACK 1.5 s late on an idle shard is not a zombie", "[driver
 }
 
 TEST_CASE("driver: a zombie connection is terminated at once, not closed politely", "[driver]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 300ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 300ms; });
   // A close waits up to 5 s for the peer's answer; a zombie must not wait at all.
   LiveClient client(srv->url(), kToken, Compression::kNone,
                     [](gateway::GatewayOptions& o) { o.close_timeout_ns = 5'000'000'000; });
@@ -209,7 +209,7 @@ TEST_CASE("driver: a zombie connection is terminated at once, not closed politel
 }
 
 TEST_CASE("driver: a server close 1000 identifies afresh, without a resume", "[driver]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   REQUIRE(srv->close(1000, "bye").ok());
@@ -224,7 +224,7 @@ TEST_CASE("driver: a server close 1000 identifies afresh, without a resume", "[d
 }
 
 TEST_CASE("driver: no session starts left: the identify waits for the reset", "[driver]") {
-  auto srv = server();
+  auto srv = start_server();
   gateway::SystemClock clock;
   const auto reset_in = 1500ms;
   auto limiter = std::make_shared<gateway::IdentifyLimiter>(
@@ -248,7 +248,7 @@ TEST_CASE("driver: no session starts left: the identify waits for the reset", "[
 }
 
 TEST_CASE("driver: the bot's commands wait for the rate limit; heartbeats never do", "[driver]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 2000ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 2000ms; });
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   constexpr const char* kPresence =
@@ -271,7 +271,7 @@ TEST_CASE("driver: the bot's commands wait for the rate limit; heartbeats never 
 }
 
 TEST_CASE("driver: a READY with an odd field keeps its session for the resume", "[driver]") {
-  auto srv = server();
+  auto srv = start_server();
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));
   // A second READY whose "v" is a string: the strict typed decode fails on it.
@@ -294,7 +294,7 @@ TEST_CASE("driver: a READY with an odd field keeps its session for the resume", 
 }
 
 TEST_CASE("driver: a later connection waits for its own HELLO; no beat before it", "[driver]") {
-  auto srv = server([](LoopbackOptions& o) { o.heartbeat_interval = 200ms; });
+  auto srv = start_server([](LoopbackOptions& o) { o.heartbeat_interval = 200ms; });
   LiveClient client(srv->url(), kToken, Compression::kNone, [](gateway::GatewayOptions& o) {
     o.protocol.hello_timeout_ns = 1'000'000'000;
   });

@@ -1,8 +1,9 @@
 // gwtape/replay/errors.h — the replay module's error codes.
 //
-// Every fallible function of the replay module (the loopback gateway, the test certificate
-// maker) returns `replay::Result<T>` or `replay::Status`; Boost.Asio, Beast and OpenSSL errors
-// are converted at the call site into one of these codes with a message saying what failed.
+// Every fallible function of the replay module (the Replayer, the Cassette, serve's log ->
+// server adapter) returns `replay::Result<T>` or `replay::Status`; store, gateway and server
+// errors are converted at the call site into one of these codes with a message saying what
+// failed.
 //
 // Thread-safety: plain values. Lifetimes: none.
 #pragma once
@@ -16,16 +17,13 @@ namespace gwtape::replay {
 enum class Errc {
   kInvalidArgument = 1,  // an option or argument is out of its documented domain
   kIo,                   // bind, listen, file write, thread start
-  kTls,                  // certificate, key or TLS context set-up failed
-  kNotRunning,           // the server was stopped
-  kNoConnection,         // a control call needs a connected client and there is none
-  kNoSession,            // a control call needs a session (an identify happened) and there is none
   kLog,                  // the log could not be opened or read (not a log, version, I/O)
   kCorrupt,              // a frame or block of the log is corrupt
   kNotFound,             // no such recording
+  kAddressInUse,         // the address to listen on is taken
 };
 
-// A short, stable English description of a code ("invalid argument", "no connection", ...).
+// A short, stable English description of a code ("invalid argument", "corrupt log", ...).
 std::string_view errc_name(Errc code);
 
 template <class T>

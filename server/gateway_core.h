@@ -1,4 +1,4 @@
-// replay/gateway_core.h — private: the Discord rules of the loopback gateway.
+// server/gateway_core.h — private: the Discord rules of the loopback gateway.
 //
 // GatewayCore accepts connections, runs HELLO / IDENTIFY / RESUME / heartbeats and the payload
 // checks for every Link, keeps the sessions and their dispatches, and carries out the control
@@ -27,12 +27,12 @@
 
 #include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/envelope.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "stream_compressor.h"
 #include "wire.h"
 #include "ws_link.h"
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 
 class GatewayCore final : public LinkHandler {
  public:
@@ -58,6 +58,10 @@ class GatewayCore final : public LinkHandler {
   Status drop();
   Status freeze();
   Status ping(std::string_view payload);
+  Result<std::int64_t> dispatch_to(std::string_view session_id, std::string_view event_name,
+                                   std::string_view d_json);
+  Result<SessionState> session_state(std::string_view session_id);
+  Status fault(std::string_view session_id, SessionFault kind, std::uint16_t code);
   void withhold_acks(bool withhold) { withhold_acks_ = withhold; }
   void set_hello_interval(std::optional<std::chrono::milliseconds> i) { hello_interval_ = i; }
   void silent(bool on) { silent_ = on; }
@@ -91,12 +95,15 @@ class GatewayCore final : public LinkHandler {
     std::unique_ptr<StreamCompressor> compressor;
     bool silent = false;
     bool authenticated = false;
+    bool no_acks = false;  // SessionFault::kZombie
     std::string session_id;
     std::deque<std::chrono::steady_clock::time_point> recent;  // for the rate limit
     std::unique_ptr<boost::asio::steady_timer> timeout;        // heartbeat timeout
   };
 
   void accept_next();
+  void apply_fault(Conn& c, SessionFault kind, std::uint16_t code);
+  Conn* live_conn(const std::string& session_id);
   Conn* current();  // the newest open connection
   Conn* find(int id);
   void send_message(Conn& c, const std::string& text);
@@ -106,6 +113,9 @@ class GatewayCore final : public LinkHandler {
   void on_resume(int id, Conn& c, std::string_view d);
   std::int64_t append_dispatch(Session& s, std::string_view name, std::string_view d_json);
   std::string ready_json(const Session& s, const IdentifyRequest& req) const;
+  const std::string& resume_url() const {
+    return options_.resume_gateway_url.empty() ? url_ : options_.resume_gateway_url;
+  }
   std::string guild_json(const LoopbackGuild& g) const;
   std::string new_session_id();
   void end_session(const std::string& id);
@@ -142,4 +152,4 @@ class GatewayCore final : public LinkHandler {
   Observations obs_;
 };
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

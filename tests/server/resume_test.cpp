@@ -1,23 +1,23 @@
 // Resuming on the loopback gateway: replay of what was missed, then RESUMED; unknown and ended
 // sessions; invalid sequence numbers.
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
 
-#include "replay/test_client.h"
+#include "server/test_client.h"
 
 using namespace std::chrono_literals;
-using gwtape::replay::LoopbackGateway;
-using gwtape::replay::LoopbackOptions;
-using gwtape::replay::test::connect_and_identify;
-using gwtape::replay::test::Frame;
-using gwtape::replay::test::next_frame;
-using gwtape::replay::test::parse_frame;
-using gwtape::replay::test::resume_json;
-using gwtape::replay::test::start;
-using gwtape::replay::test::TestClient;
-using gwtape::replay::test::WsEvent;
+using gwtape::server::LoopbackGateway;
+using gwtape::server::LoopbackOptions;
+using gwtape::server::test::connect_and_identify;
+using gwtape::server::test::Frame;
+using gwtape::server::test::next_frame;
+using gwtape::server::test::parse_frame;
+using gwtape::server::test::resume_json;
+using gwtape::server::test::start;
+using gwtape::server::test::TestClient;
+using gwtape::server::test::WsEvent;
 
 namespace {
 
@@ -35,7 +35,7 @@ std::unique_ptr<TestClient> resume(const std::string& url, const std::string& se
 
 }  // namespace
 
-TEST_CASE("resume replays what was missed, then RESUMED", "[replay][resume]") {
+TEST_CASE("resume replays what was missed, then RESUMED", "[server][resume]") {
   auto server = start();
   auto s = connect_and_identify(server->url(), kToken);
   REQUIRE(s);
@@ -83,7 +83,7 @@ TEST_CASE("resume replays what was missed, then RESUMED", "[replay][resume]") {
   CHECK(next_frame(*c).s == 8);
 }
 
-TEST_CASE("resume with the last seq replays nothing; resume twice", "[replay][resume]") {
+TEST_CASE("resume with the last seq replays nothing; resume twice", "[server][resume]") {
   auto server = start();
   auto s = connect_and_identify(server->url(), kToken);
   REQUIRE(s);
@@ -99,7 +99,7 @@ TEST_CASE("resume with the last seq replays nothing; resume twice", "[replay][re
   CHECK(server->resumes() == 2);
 }
 
-TEST_CASE("resume failures", "[replay][resume]") {
+TEST_CASE("resume failures", "[server][resume]") {
   auto server = start();
   auto s = connect_and_identify(server->url(), kToken);
   REQUIRE(s);
@@ -108,7 +108,7 @@ TEST_CASE("resume failures", "[replay][resume]") {
     auto c = resume(server->url(), "0123456789abcdef0123456789abcdef", 1);
     Frame f = next_frame(*c);
     CHECK((f.op == 9 && f.d == "false"));
-    REQUIRE(c->send(gwtape::replay::test::identify_json(kToken)));
+    REQUIRE(c->send(gwtape::server::test::identify_json(kToken)));
     CHECK(next_frame(*c).t == "READY");
   }
   SECTION("a session the client ended with 1000") {
@@ -140,7 +140,22 @@ TEST_CASE("resume failures", "[replay][resume]") {
   CHECK(server->wait_for([](const auto& o) { return o.failed_resumes == 1; }, 1s));
 }
 
-TEST_CASE("a resumable op 9 keeps the session", "[replay][resume]") {
+TEST_CASE("bad_seq_invalid_session: a bad seq gets op 9 false, not 4007", "[server][resume]") {
+  LoopbackOptions o;
+  o.token = kToken;
+  o.bad_seq_invalid_session = true;
+  auto lenient = start(o);
+  auto t = connect_and_identify(lenient->url(), kToken);
+  REQUIRE(t);
+  for (std::int64_t seq : {std::int64_t{5}, std::int64_t{-1}}) {
+    auto c = resume(lenient->url(), t->session_id, seq);
+    Frame f = next_frame(*c);
+    CHECK((f.op == 9 && f.d == "false"));
+  }
+  CHECK(lenient->wait_for([](const auto& o) { return o.failed_resumes == 2; }, 1s));
+}
+
+TEST_CASE("a resumable op 9 keeps the session", "[server][resume]") {
   auto server = start();
   auto s = connect_and_identify(server->url(), kToken);
   REQUIRE(s);
@@ -152,13 +167,13 @@ TEST_CASE("a resumable op 9 keeps the session", "[replay][resume]") {
   CHECK(next_frame(*c).t == "RESUMED");
 }
 
-TEST_CASE("dispatch_batch, and resuming past max_kept_dispatches", "[replay][resume]") {
+TEST_CASE("dispatch_batch, and resuming past max_kept_dispatches", "[server][resume]") {
   LoopbackOptions o;
   o.max_kept_dispatches = 3;
   auto server = start(o);
   auto s = connect_and_identify(server->url(), kToken);
   REQUIRE(s);
-  std::vector<gwtape::replay::LoopbackDispatch> batch;
+  std::vector<gwtape::server::LoopbackDispatch> batch;
   for (int i = 0; i < 5; ++i) batch.push_back({"MESSAGE_CREATE", "{}"});
   CHECK(*server->dispatch_batch(batch) == 6);
   for (std::int64_t want = 2; want <= 6; ++want) CHECK(next_frame(*s->client).s == want);

@@ -1,4 +1,4 @@
-// replay/stream_compressor.h — private: the server side of transport compression.
+// server/stream_compressor.h — private: the server side of transport compression.
 //
 // One StreamCompressor per connection, fed every server message in send order: zlib-stream
 // deflates through one z_stream with Z_SYNC_FLUSH (each output ends with 00 00 FF FF);
@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "gwtape/gateway/compression.h"
-#include "gwtape/replay/errors.h"
+#include "gwtape/server/errors.h"
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 
 class StreamCompressor {
  public:
@@ -27,4 +27,4 @@ class StreamCompressor {
 // nullptr for Compression::kNone; kIo when the library cannot initialise.
 Result<std::unique_ptr<StreamCompressor>> make_compressor(gateway::Compression c);
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

@@ -1,4 +1,4 @@
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
@@ -7,7 +7,7 @@
 
 #include "gateway_core.h"
 
-namespace gwtape::replay {
+namespace gwtape::server {
 
 namespace asio = boost::asio;
 
@@ -25,12 +25,8 @@ std::string_view errc_name(Errc code) {
       return "no connection";
     case Errc::kNoSession:
       return "no session";
-    case Errc::kLog:
-      return "log error";
-    case Errc::kCorrupt:
-      return "corrupt log";
-    case Errc::kNotFound:
-      return "not found";
+    case Errc::kAddressInUse:
+      return "address in use";
   }
   return "unknown error";
 }
@@ -181,6 +177,19 @@ Status LoopbackGateway::ping(std::string_view payload) {
   return impl_->run<Status>([&] { return impl_->core->ping(payload); });
 }
 
+Result<std::int64_t> LoopbackGateway::dispatch_to(std::string_view session_id,
+                                                  std::string_view event_name,
+                                                  std::string_view d_json) {
+  return impl_->run<Result<std::int64_t>>(
+      [&] { return impl_->core->dispatch_to(session_id, event_name, d_json); });
+}
+Result<SessionState> LoopbackGateway::session_state(std::string_view session_id) {
+  return impl_->run<Result<SessionState>>([&] { return impl_->core->session_state(session_id); });
+}
+Status LoopbackGateway::fault(std::string_view session_id, SessionFault kind, std::uint16_t code) {
+  return impl_->run<Status>([&] { return impl_->core->fault(session_id, kind, code); });
+}
+
 void LoopbackGateway::withhold_acks(bool withhold) {
   impl_->run_setting([&] { impl_->core->withhold_acks(withhold); });
 }
@@ -225,4 +234,4 @@ bool LoopbackGateway::wait_for_pongs(std::size_t n, std::chrono::milliseconds t)
   return wait_for([n](const Observations& o) { return o.pongs.size() >= n; }, t);
 }
 
-}  // namespace gwtape::replay
+}  // namespace gwtape::server

@@ -1,4 +1,4 @@
-// replay/ws_link.h — private: one server-side WebSocket connection (Boost.Beast), as the
+// server/ws_link.h — private: one server-side WebSocket connection (Boost.Beast), as the
 // loopback gateway's logic sees it.
 //
 // `serve` takes an accepted TCP socket through the TLS handshake (wss://), reads one HTTP
@@ -21,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 
 struct PeerClose {
   std::uint16_t code = 0;  // 0: a close frame without a code
@@ -47,6 +47,8 @@ class Link {
   virtual void freeze() = 0;
   // Handshake done, and neither a close nor a drop queued, nor the connection ended.
   virtual bool open() const = 0;
+  // Actions queued and not yet written to the socket (for the feeder's backpressure).
+  virtual std::size_t queued() const = 0;
   // Closes the socket now, whatever the state (for shutdown): pending operations end.
   virtual void abort() = 0;
 };
@@ -79,4 +81,4 @@ struct LinkOptions {
 std::shared_ptr<Link> serve(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context* tls,
                             const LinkOptions& options, LinkHandler* handler);
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

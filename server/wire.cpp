@@ -6,7 +6,7 @@
 
 #include "gwtape/gateway/commands.h"
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 namespace {
 
 std::string_view reason_text(std::uint16_t code) {
@@ -98,7 +98,7 @@ std::variant<IdentifyRequest, Rejection> check_identify(std::string_view d,
   std::string_view token;
   if (obj["token"].get_string().get(token) != simdjson::SUCCESS) return rejection(4002);
   out.token = std::string(token);
-  if (token != rules.token) return rejection(4004);
+  if (rules.any_token ? token.empty() : token != rules.token) return rejection(4004);
 
   std::uint64_t intents = 0;
   if (obj["intents"].get_uint64().get(intents) != simdjson::SUCCESS ||
@@ -179,4 +179,4 @@ std::int64_t shard_of(std::uint64_t guild_id, std::int64_t count) {
   return static_cast<std::int64_t>((guild_id >> 22) % static_cast<std::uint64_t>(count));
 }
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

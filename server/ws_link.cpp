@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <utility>
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 namespace {
 
 namespace asio = boost::asio;
@@ -77,6 +77,7 @@ class WsLink final : public Link, public std::enable_shared_from_this<WsLink<Ws>
     beast::get_lowest_layer(ws_).cancel();  // the pending read ends without reading more
   }
   bool open() const override { return opened_ && !closing_ && !ended_; }
+  std::size_t queued() const override { return queue_.size(); }
   void abort() override {
     closing_ = true;
     beast::error_code ec;
@@ -306,4 +307,4 @@ std::shared_ptr<Link> serve(tcp::socket socket, asio::ssl::context* tls, const L
   return link;
 }
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

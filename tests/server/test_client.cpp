@@ -1,4 +1,4 @@
-#include "replay/test_client.h"
+#include "server/test_client.h"
 
 #include <simdjson.h>
 #include <zlib.h>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <variant>
 
-namespace gwtape::replay::test {
+namespace gwtape::server::test {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -380,4 +380,4 @@ Frame next_frame(TestClient& c) {
   return *f;
 }
 
-}  // namespace gwtape::replay::test
+}  // namespace gwtape::server::test

@@ -7,9 +7,9 @@
 
 #include <cstring>
 
-#include "replay/test_client.h"
+#include "server/test_client.h"
 
-namespace gwtape::replay::test {
+namespace gwtape::server::test {
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -85,4 +85,4 @@ std::optional<RawFrame> RawFrameReader::next(std::chrono::milliseconds timeout) 
   return f;
 }
 
-}  // namespace gwtape::replay::test
+}  // namespace gwtape::server::test

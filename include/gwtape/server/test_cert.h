@@ -1,4 +1,4 @@
-// gwtape/replay/test_cert.h — a self-signed TLS certificate made at run time, for wss:// tests.
+// gwtape/server/test_cert.h — a self-signed TLS certificate made at run time, for wss:// tests.
 //
 // `make_self_signed_cert(dir)` writes `dir/cert.pem` and `dir/key.pem`: a fresh P-256 key and
 // an X.509 v3 certificate for CN=127.0.0.1 with subjectAltName IP:127.0.0.1 and
@@ -12,9 +12,9 @@
 
 #include <string>
 
-#include "gwtape/replay/errors.h"
+#include "gwtape/server/errors.h"
 
-namespace gwtape::replay {
+namespace gwtape::server {
 
 struct CertFiles {
   std::string cert_path;  // PEM certificate; also the CA file clients verify with
@@ -25,4 +25,4 @@ struct CertFiles {
 // kIo (writing the files).
 Result<CertFiles> make_self_signed_cert(const std::string& dir);
 
-}  // namespace gwtape::replay
+}  // namespace gwtape::server

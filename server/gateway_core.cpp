@@ -4,7 +4,7 @@
 
 #include <cstdio>
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -47,7 +47,12 @@ GatewayCore::~GatewayCore() = default;
 
 Status GatewayCore::listen() {
   boost::system::error_code ec;
-  tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), options_.port);
+  auto addr = asio::ip::make_address_v4(options_.host, ec);
+  if (ec) {
+    return make_error(Errc::kInvalidArgument,
+                      "loopback gateway: not an IPv4 address: \"" + options_.host + "\"");
+  }
+  tcp::endpoint ep(addr, options_.port);
   if (acceptor_.open(ep.protocol(), ec); ec) {
     return make_error(Errc::kIo, "loopback gateway: socket: " + ec.message());
   }
@@ -55,14 +60,16 @@ Status GatewayCore::listen() {
     return make_error(Errc::kIo, "loopback gateway: SO_REUSEADDR: " + ec.message());
   }
   if (acceptor_.bind(ep, ec); ec) {
-    return make_error(Errc::kIo, "loopback gateway: bind 127.0.0.1:" +
-                                     std::to_string(options_.port) + ": " + ec.message());
+    return make_error(
+        ec == boost::asio::error::address_in_use ? Errc::kAddressInUse : Errc::kIo,
+        "loopback gateway: bind 127.0.0.1:" + std::to_string(options_.port) + ": " + ec.message());
   }
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec); ec) {
     return make_error(Errc::kIo, "loopback gateway: listen: " + ec.message());
   }
   port_ = acceptor_.local_endpoint(ec).port();
-  url_ = std::string(tls_ != nullptr ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(port_);
+  url_ = std::string(tls_ != nullptr ? "wss" : "ws") + "://" + options_.host + ":" +
+         std::to_string(port_);
   accept_next();
   return {};
 }
@@ -216,7 +223,7 @@ void GatewayCore::on_message(Link& link, bool binary, std::string data, std::siz
 
   switch (*op) {
     case 1:
-      if (!withhold_acks_) {
+      if (!withhold_acks_ && !c.no_acks) {
         // Observations change before the client can see their effect (here and below).
         update([](Observations& o) { ++o.acks_sent; });
         send_message(c, R"({"t":null,"s":null,"op":11,"d":null})");
@@ -235,7 +242,8 @@ void GatewayCore::on_message(Link& link, bool binary, std::string data, std::siz
 }
 
 void GatewayCore::on_identify(int id, Conn& c, std::string_view d) {
-  IdentifyRules rules{options_.token, options_.allow_privileged, options_.min_shards};
+  IdentifyRules rules{options_.token, options_.any_token, options_.allow_privileged,
+                      options_.min_shards};
   auto checked = check_identify(d, rules);
   if (auto* r = std::get_if<Rejection>(&checked)) return reject(c, *r);
   const auto& req = std::get<IdentifyRequest>(checked);
@@ -265,12 +273,19 @@ void GatewayCore::on_identify(int id, Conn& c, std::string_view d) {
     o.connections[id - 1].session_id = sid;
     o.session_id = sid;
   });
+  if (options_.ready_d) {
+    ReadyRequest rr{sid, resume_url(), req.shard, s.version};
+    append_dispatch(s, "READY", options_.ready_d(rr));
+    if (options_.on_identified) options_.on_identified(sid);
+    return;
+  }
   append_dispatch(s, "READY", ready_json(s, req));
   std::int64_t count = req.shard ? (*req.shard)[1] : 1;
   std::int64_t shard = req.shard ? (*req.shard)[0] : 0;
   for (const auto& g : options_.guilds) {
     if (shard_of(g.id, count) == shard) append_dispatch(s, "GUILD_CREATE", guild_json(g));
   }
+  if (options_.on_identified) options_.on_identified(sid);
 }
 
 void GatewayCore::on_resume(int id, Conn& c, std::string_view d) {
@@ -278,7 +293,7 @@ void GatewayCore::on_resume(int id, Conn& c, std::string_view d) {
   if (auto* r = std::get_if<Rejection>(&parsed)) return reject(c, *r);
   const auto& req = std::get<ResumeRequest>(parsed);
   auto failed = [this] { update([](Observations& o) { ++o.failed_resumes; }); };
-  if (req.token != options_.token) {
+  if (options_.any_token ? req.token.empty() : req.token != options_.token) {
     failed();
     return reject(c, rejection(4004));
   }
@@ -296,6 +311,10 @@ void GatewayCore::on_resume(int id, Conn& c, std::string_view d) {
   Session& s = it->second;
   if (req.seq < 0 || req.seq > s.seq) {
     failed();
+    if (options_.bad_seq_invalid_session) {
+      send_message(c, R"({"t":null,"s":null,"op":9,"d":false})");
+      return;
+    }
     return reject(c, rejection(4007));
   }
   c.authenticated = true;
@@ -371,17 +390,15 @@ std::string GatewayCore::ready_json(const Session& s, const IdentifyRequest& req
     if (!guilds.empty()) guilds += ",";
     guilds += R"({"unavailable":true,"id":")" + std::to_string(g.id) + "\"}";
   }
-  std::string out =
-      R"({"v":)" + std::to_string(s.version) +
-      R"(,"user_settings":{},"user":{"verified":true,"username":)" +
-      json_string(options_.username) + R"(,"mfa_enabled":false,"id":")" +
-      std::to_string(options_.user_id) +
-      R"(","global_name":null,"flags":0,"email":null,"discriminator":"0",)"
-      R"("bot":true,"avatar":null},"session_type":"normal","session_id":")" +
-      s.id + R"(","resume_gateway_url":)" +
-      json_string(options_.resume_gateway_url.empty() ? url_ : options_.resume_gateway_url) +
-      R"(,"relationships":[],"private_channels":[],"presences":[],"guilds":[)" + guilds +
-      R"(],"guild_join_requests":[],"geo_ordered_rtc_regions":[],)";
+  std::string out = R"({"v":)" + std::to_string(s.version) +
+                    R"(,"user_settings":{},"user":{"verified":true,"username":)" +
+                    json_string(options_.username) + R"(,"mfa_enabled":false,"id":")" +
+                    std::to_string(options_.user_id) +
+                    R"(","global_name":null,"flags":0,"email":null,"discriminator":"0",)"
+                    R"("bot":true,"avatar":null},"session_type":"normal","session_id":")" +
+                    s.id + R"(","resume_gateway_url":)" + json_string(resume_url()) +
+                    R"(,"relationships":[],"private_channels":[],"presences":[],"guilds":[)" +
+                    guilds + R"(],"guild_join_requests":[],"geo_ordered_rtc_regions":[],)";
   if (req.shard) {
     out += R"("shard":[)" + std::to_string((*req.shard)[0]) + "," +
            std::to_string((*req.shard)[1]) + "],";
@@ -421,4 +438,4 @@ void GatewayCore::end_session(const std::string& id) {
   if (it != sessions_.end()) it->second.ended = true;
 }
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

@@ -1,4 +1,4 @@
-// tests/replay/test_client.h — the tests' own gateway client: Boost.Beast over Boost.Asio,
+// tests/server/test_client.h — the tests' own gateway client: Boost.Beast over Boost.Asio,
 // one io_context run by the calling thread, every operation bounded by a timeout.
 //
 // It knows just enough of the gateway to drive the loopback server: it inflates zlib-stream
@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "gwtape/gateway/compression.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
-namespace gwtape::replay::test {
+namespace gwtape::server::test {
 
 using namespace std::chrono_literals;
 
@@ -146,4 +146,4 @@ class RawFrameReader {
   std::string buf_;
 };
 
-}  // namespace gwtape::replay::test
+}  // namespace gwtape::server::test

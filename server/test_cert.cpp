@@ -1,4 +1,4 @@
-#include "gwtape/replay/test_cert.h"
+#include "gwtape/server/test_cert.h"
 
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -13,7 +13,7 @@
 #include <cstring>
 #include <memory>
 
-namespace gwtape::replay {
+namespace gwtape::server {
 namespace {
 
 struct PkeyFree {
@@ -110,4 +110,4 @@ Result<CertFiles> make_self_signed_cert(const std::string& dir) {
   return out;
 }
 
-}  // namespace gwtape::replay
+}  // namespace gwtape::server

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
@@ -105,4 +105,4 @@ Result<std::unique_ptr<StreamCompressor>> make_compressor(gateway::Compression c
   return make_error(Errc::kInvalidArgument, "unknown compression");
 }
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

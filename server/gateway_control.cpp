@@ -3,7 +3,7 @@
 
 #include "gateway_core.h"
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 
 namespace {
 
@@ -51,31 +51,104 @@ Status GatewayCore::send_frame(bool binary, std::string_view bytes) {
 Status GatewayCore::request_reconnect() {
   Conn* c = current();
   if (c == nullptr) return no_connection();
-  send_message(*c, R"({"t":null,"s":null,"op":7,"d":null})");
-  detach(*c);
+  apply_fault(*c, SessionFault::kReconnect, 0);
   return {};
 }
 
 Status GatewayCore::invalidate_session(bool resumable) {
   Conn* c = current();
   if (c == nullptr) return no_connection();
-  send_message(
-      *c, std::string(R"({"t":null,"s":null,"op":9,"d":)") + (resumable ? "true" : "false") + "}");
-  detach(*c);
-  if (!resumable) {
-    end_session(c->session_id);
-    c->authenticated = false;  // it may identify again
+  apply_fault(*c, resumable ? SessionFault::kInvalidResumable : SessionFault::kInvalid, 0);
+  return {};
+}
+
+void GatewayCore::apply_fault(Conn& c, SessionFault kind, std::uint16_t code) {
+  switch (kind) {
+    case SessionFault::kReconnect:
+      send_message(c, R"({"t":null,"s":null,"op":7,"d":null})");
+      detach(c);
+      return;
+    case SessionFault::kInvalid:
+    case SessionFault::kInvalidResumable: {
+      const bool resumable = kind == SessionFault::kInvalidResumable;
+      send_message(c, std::string(R"({"t":null,"s":null,"op":9,"d":)") +
+                          (resumable ? "true" : "false") + "}");
+      detach(c);
+      if (!resumable) {
+        end_session(c.session_id);
+        c.authenticated = false;  // it may identify again
+      }
+      return;
+    }
+    case SessionFault::kClose:
+      reject(c, rejection(code));
+      return;
+    case SessionFault::kDrop: {
+      int id = c.link->id;
+      update([&](Observations& o) { o.connections[id - 1].dropped_by_server = true; });
+      c.link->drop();
+      return;
+    }
+    case SessionFault::kZombie:
+      c.no_acks = true;
+      return;
+    case SessionFault::kHeartbeatRequest: {
+      std::string d = "null";
+      auto it = sessions_.find(c.session_id);
+      if (it != sessions_.end() && it->second.seq > 0) d = std::to_string(it->second.seq);
+      send_message(c, R"({"t":null,"s":null,"op":1,"d":)" + d + "}");
+      return;
+    }
   }
+}
+
+GatewayCore::Conn* GatewayCore::live_conn(const std::string& session_id) {
+  auto it = sessions_.find(session_id);
+  if (it == sessions_.end() || it->second.live_connection == 0) return nullptr;
+  Conn* c = find(it->second.live_connection);
+  return c != nullptr && c->authenticated && c->link->open() ? c : nullptr;
+}
+
+Result<std::int64_t> GatewayCore::dispatch_to(std::string_view session_id,
+                                              std::string_view event_name,
+                                              std::string_view d_json) {
+  auto it = sessions_.find(std::string(session_id));
+  if (it == sessions_.end()) {
+    return make_error(Errc::kNoSession, "loopback gateway: no session " + std::string(session_id));
+  }
+  return append_dispatch(it->second, event_name, d_json);
+}
+
+Result<SessionState> GatewayCore::session_state(std::string_view session_id) {
+  auto it = sessions_.find(std::string(session_id));
+  if (it == sessions_.end()) {
+    return make_error(Errc::kNoSession, "loopback gateway: no session " + std::string(session_id));
+  }
+  SessionState st;
+  st.exists = true;
+  st.ended = it->second.ended;
+  st.seq = it->second.seq;
+  if (Conn* c = live_conn(it->first)) {
+    st.live = true;
+    st.backlog = c->link->queued();
+  }
+  return st;
+}
+
+Status GatewayCore::fault(std::string_view session_id, SessionFault kind, std::uint16_t code) {
+  if (sessions_.find(std::string(session_id)) == sessions_.end()) {
+    return make_error(Errc::kNoSession, "loopback gateway: no session " + std::string(session_id));
+  }
+  Conn* c = live_conn(std::string(session_id));
+  if (c == nullptr) return no_connection();
+  apply_fault(*c, kind, code);
   return {};
 }
 
 Status GatewayCore::request_heartbeat() {
   Conn* c = current();
   if (c == nullptr) return no_connection();
-  std::string d = "null";
-  auto it = sessions_.find(c->session_id);
-  if (it != sessions_.end() && it->second.seq > 0) d = std::to_string(it->second.seq);
-  send_message(*c, R"({"t":null,"s":null,"op":1,"d":)" + d + "}");
+  apply_fault(*c, SessionFault::kHeartbeatRequest, 0);
   return {};
 }
 
@@ -89,9 +162,7 @@ Status GatewayCore::close(std::uint16_t code, std::string_view reason) {
 Status GatewayCore::drop() {
   Conn* c = current();
   if (c == nullptr) return no_connection();
-  int id = c->link->id;
-  update([&](Observations& o) { o.connections[id - 1].dropped_by_server = true; });
-  c->link->drop();
+  apply_fault(*c, SessionFault::kDrop, 0);
   return {};
 }
 
@@ -119,7 +190,9 @@ HttpReply GatewayCore::on_http(std::string_view method, std::string_view target,
     return {200, R"({"url":)" + url + "}"};
   }
   if (path == "/api/v10/gateway/bot" || path == "/api/v9/gateway/bot") {
-    if (authorization != "Bot " + options_.token) {
+    const bool authorized = options_.any_token ? authorization.starts_with("Bot ")
+                                               : authorization == "Bot " + options_.token;
+    if (!authorized) {
       return {401, R"({"message": "401: Unauthorized", "code": 0})"};
     }
     return {200, R"({"url":)" + url + R"(,"shards":)" +
@@ -129,6 +202,12 @@ HttpReply GatewayCore::on_http(std::string_view method, std::string_view target,
                      std::to_string(session_start_remaining_) +
                      R"(,"reset_after":86400000,"max_concurrency":)" +
                      std::to_string(options_.max_concurrency) + "}}"};
+  }
+  if (path == "/api/v10/users/@me" && !options_.rest_user_json.empty()) {
+    return {200, options_.rest_user_json};
+  }
+  if (path == "/api/v10/oauth2/applications/@me" && !options_.rest_application_json.empty()) {
+    return {200, options_.rest_application_json};
   }
   return {404, R"({"message": "404: Not Found", "code": 0})"};
 }
@@ -152,9 +231,9 @@ bool GatewayCore::wait(const std::function<bool(const Observations&)>& pred,
   return obs_cv_.wait_for(lock, timeout, [&] { return pred(obs_); });
 }
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail
 
-namespace gwtape::replay {
+namespace gwtape::server {
 
 std::size_t Observations::open_connections() const {
   return static_cast<std::size_t>(std::count_if(connections.begin(), connections.end(),
@@ -170,4 +249,4 @@ std::size_t Observations::frames_with_op(int op) const {
       frames.begin(), frames.end(), [op](const ReceivedFrame& f) { return f.op == op; }));
 }
 
-}  // namespace gwtape::replay
+}  // namespace gwtape::server

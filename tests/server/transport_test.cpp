@@ -1,6 +1,6 @@
 // The loopback gateway's transport: zlib-stream and zstd-stream, wss:// with a certificate
 // made at run time, fragmentation, multi-MB messages.
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,21 +13,21 @@
 #include <filesystem>
 #include <string>
 
-#include "gwtape/replay/test_cert.h"
-#include "replay/test_client.h"
+#include "gwtape/server/test_cert.h"
+#include "server/test_client.h"
 
 using namespace std::chrono_literals;
 using gwtape::gateway::Compression;
-using gwtape::replay::LoopbackGateway;
-using gwtape::replay::LoopbackGuild;
-using gwtape::replay::LoopbackOptions;
-using gwtape::replay::test::ClientOptions;
-using gwtape::replay::test::connect_and_identify;
-using gwtape::replay::test::parse_frame;
-using gwtape::replay::test::RawFrameReader;
-using gwtape::replay::test::start;
-using gwtape::replay::test::TestClient;
-using gwtape::replay::test::WsEvent;
+using gwtape::server::LoopbackGateway;
+using gwtape::server::LoopbackGuild;
+using gwtape::server::LoopbackOptions;
+using gwtape::server::test::ClientOptions;
+using gwtape::server::test::connect_and_identify;
+using gwtape::server::test::parse_frame;
+using gwtape::server::test::RawFrameReader;
+using gwtape::server::test::start;
+using gwtape::server::test::TestClient;
+using gwtape::server::test::WsEvent;
 
 namespace {
 
@@ -60,7 +60,7 @@ std::string big_guild(std::uint64_t id, int members) {
 
 }  // namespace
 
-TEST_CASE("transport compression: the client inflates the exact JSON", "[replay][transport]") {
+TEST_CASE("transport compression: the client inflates the exact JSON", "[server][transport]") {
   auto compression = GENERATE(Compression::kZlibStream, Compression::kZstdStream);
   const char* name = compression == Compression::kZlibStream ? "zlib-stream" : "zstd-stream";
   INFO(name);
@@ -106,17 +106,17 @@ TEST_CASE("transport compression: the client inflates the exact JSON", "[replay]
   if (compression == Compression::kZlibStream) CHECK(s->client->all_sync_flushed());
 }
 
-TEST_CASE("unknown compress value closes with kCloseBadQuery", "[replay][transport]") {
+TEST_CASE("unknown compress value closes with kCloseBadQuery", "[server][transport]") {
   auto server = start();
   auto c = TestClient::connect(
-      server->url(), gwtape::replay::test::with_target("/?v=10&encoding=json&compress=lz4"));
+      server->url(), gwtape::server::test::with_target("/?v=10&encoding=json&compress=lz4"));
   REQUIRE(c);
-  CHECK(c->wait_closed().close_code == gwtape::replay::kCloseBadQuery);
+  CHECK(c->wait_closed().close_code == gwtape::server::kCloseBadQuery);
 }
 
-TEST_CASE("wss:// with a certificate made at run time", "[replay][transport]") {
+TEST_CASE("wss:// with a certificate made at run time", "[server][transport]") {
   TempDir dir;
-  auto cert = gwtape::replay::make_self_signed_cert(dir.path);
+  auto cert = gwtape::server::make_self_signed_cert(dir.path);
   REQUIRE(cert.ok());
   CHECK(std::filesystem::exists(cert->cert_path));
   CHECK((std::filesystem::status(cert->key_path).permissions() &
@@ -144,7 +144,7 @@ TEST_CASE("wss:// with a certificate made at run time", "[replay][transport]") {
 
   SECTION("a client that trusts another certificate refuses the server") {
     TempDir other;
-    auto wrong = gwtape::replay::make_self_signed_cert(other.path);
+    auto wrong = gwtape::server::make_self_signed_cert(other.path);
     REQUIRE(wrong.ok());
     ClientOptions bad;
     bad.ca_file = wrong->cert_path;
@@ -167,7 +167,7 @@ TEST_CASE("wss:// with a certificate made at run time", "[replay][transport]") {
   }
 }
 
-TEST_CASE("fragment_size splits messages into continuation frames", "[replay][transport]") {
+TEST_CASE("fragment_size splits messages into continuation frames", "[server][transport]") {
   LoopbackOptions o;
   o.fragment_size = 100;
   auto server = start(o);
@@ -201,7 +201,7 @@ TEST_CASE("fragment_size splits messages into continuation frames", "[replay][tr
   CHECK(c->next_text() == text);
 }
 
-TEST_CASE("without fragment_size a large message is one frame", "[replay][transport]") {
+TEST_CASE("without fragment_size a large message is one frame", "[server][transport]") {
   auto server = start();
   auto raw = RawFrameReader::connect(server->port(), "/?v=10&encoding=json");
   REQUIRE(raw);
@@ -214,7 +214,7 @@ TEST_CASE("without fragment_size a large message is one frame", "[replay][transp
   CHECK(f->payload == text);
 }
 
-TEST_CASE("a multi-MB GUILD_CREATE arrives whole", "[replay][transport]") {
+TEST_CASE("a multi-MB GUILD_CREATE arrives whole", "[server][transport]") {
   LoopbackOptions o;
   std::string big = big_guild(1, 60000);  // about 6 MB
   REQUIRE(big.size() > (5u << 20));

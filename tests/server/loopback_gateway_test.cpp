@@ -1,23 +1,23 @@
 // The loopback gateway's connect and identify path, its REST endpoints and its lifetime.
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 #include <simdjson.h>
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
 
-#include "replay/test_client.h"
+#include "server/test_client.h"
 
 using namespace std::chrono_literals;
-using gwtape::replay::LoopbackGateway;
-using gwtape::replay::LoopbackGuild;
-using gwtape::replay::LoopbackOptions;
-using gwtape::replay::test::connect_and_identify;
-using gwtape::replay::test::identify_json;
-using gwtape::replay::test::parse_frame;
-using gwtape::replay::test::start;
-using gwtape::replay::test::TestClient;
-using gwtape::replay::test::WsEvent;
+using gwtape::server::LoopbackGateway;
+using gwtape::server::LoopbackGuild;
+using gwtape::server::LoopbackOptions;
+using gwtape::server::test::connect_and_identify;
+using gwtape::server::test::identify_json;
+using gwtape::server::test::parse_frame;
+using gwtape::server::test::start;
+using gwtape::server::test::TestClient;
+using gwtape::server::test::WsEvent;
 
 namespace {
 
@@ -25,7 +25,7 @@ namespace {
 void expect_close_after(LoopbackGateway& server, const std::string& text, std::uint16_t code,
                         const std::string& target = "/?v=10&encoding=json") {
   std::string why;
-  auto c = TestClient::connect(server.url(), gwtape::replay::test::with_target(target), &why);
+  auto c = TestClient::connect(server.url(), gwtape::server::test::with_target(target), &why);
   REQUIRE(c);
   auto hello = c->next_text();
   REQUIRE(hello);
@@ -46,7 +46,7 @@ std::string d_field(const std::string& d_json, const char* key) {
 }  // namespace
 
 TEST_CASE("identify: HELLO, READY pointing back at the server, GUILD_CREATEs",
-          "[replay][loopback]") {
+          "[server][loopback]") {
   LoopbackOptions o;
   o.heartbeat_interval = 45000ms;
   o.guilds = {LoopbackGuild{81384788765712384ULL, "one", ""},
@@ -99,7 +99,7 @@ TEST_CASE("identify: HELLO, READY pointing back at the server, GUILD_CREATEs",
   CHECK(m->d == R"({"id":"1","content":"hi"})");
 }
 
-TEST_CASE("session ids come from the seeded PRNG", "[replay][loopback]") {
+TEST_CASE("session ids come from the seeded PRNG", "[server][loopback]") {
   std::string first;
   for (int run = 0; run < 2; ++run) {
     auto server = start();
@@ -118,7 +118,7 @@ TEST_CASE("session ids come from the seeded PRNG", "[replay][loopback]") {
   CHECK(s->session_id != first);
 }
 
-TEST_CASE("identify is checked like Discord checks it", "[replay][loopback]") {
+TEST_CASE("identify is checked like Discord checks it", "[server][loopback]") {
   LoopbackOptions o;
   o.min_shards = 0;
   auto server = start(o);
@@ -147,7 +147,7 @@ TEST_CASE("identify is checked like Discord checks it", "[replay][loopback]") {
   CHECK(server->identifies() <= 1);
 }
 
-TEST_CASE("privileged intents, shards and sharding required", "[replay][loopback]") {
+TEST_CASE("privileged intents, shards and sharding required", "[server][loopback]") {
   LoopbackOptions o;
   o.allow_privileged = true;
   o.min_shards = 2;
@@ -169,18 +169,18 @@ TEST_CASE("privileged intents, shards and sharding required", "[replay][loopback
   CHECK(d_field(g->d, "id") == R"("4194304")");
 }
 
-TEST_CASE("the query string: v and encoding", "[replay][loopback]") {
+TEST_CASE("the query string: v and encoding", "[server][loopback]") {
   auto server = start();
   for (const char* target : {"/?v=8&encoding=json", "/?encoding=json", "/?v=x"}) {
-    auto c = TestClient::connect(server->url(), gwtape::replay::test::with_target(target));
+    auto c = TestClient::connect(server->url(), gwtape::server::test::with_target(target));
     REQUIRE(c);
     CHECK(c->wait_closed().close_code == 4012);
   }
   auto etf =
-      TestClient::connect(server->url(), gwtape::replay::test::with_target("/?v=10&encoding=etf"));
+      TestClient::connect(server->url(), gwtape::server::test::with_target("/?v=10&encoding=etf"));
   REQUIRE(etf);
-  CHECK(etf->wait_closed().close_code == gwtape::replay::kCloseBadQuery);
-  auto v9 = TestClient::connect(server->url(), gwtape::replay::test::with_target("/gateway?v=9"));
+  CHECK(etf->wait_closed().close_code == gwtape::server::kCloseBadQuery);
+  auto v9 = TestClient::connect(server->url(), gwtape::server::test::with_target("/gateway?v=9"));
   REQUIRE(v9);
   REQUIRE(v9->next_text());
   REQUIRE(v9->send(identify_json("loopback-token")));
@@ -189,7 +189,7 @@ TEST_CASE("the query string: v and encoding", "[replay][loopback]") {
   CHECK(d_field(ready->d, "v") == "9");
 }
 
-TEST_CASE("identifies too close together get op 9", "[replay][loopback]") {
+TEST_CASE("identifies too close together get op 9", "[server][loopback]") {
   LoopbackOptions o;
   o.identify_interval = 10s;
   auto server = start(o);
@@ -204,40 +204,40 @@ TEST_CASE("identifies too close together get op 9", "[replay][loopback]") {
   CHECK(server->identifies() == 1);
 }
 
-TEST_CASE("REST: GET /api/v10/gateway and /gateway/bot", "[replay][loopback]") {
+TEST_CASE("REST: GET /api/v10/gateway and /gateway/bot", "[server][loopback]") {
   auto server = start();
-  auto plain = gwtape::replay::test::http_get(server->port(), "/api/v10/gateway", "");
+  auto plain = gwtape::server::test::http_get(server->port(), "/api/v10/gateway", "");
   CHECK(plain.status == 200);
   CHECK(plain.body == R"({"url":")" + server->url() + "\"}");
   auto bot =
-      gwtape::replay::test::http_get(server->port(), "/api/v10/gateway/bot", "Bot loopback-token");
+      gwtape::server::test::http_get(server->port(), "/api/v10/gateway/bot", "Bot loopback-token");
   CHECK(bot.status == 200);
   CHECK(d_field(bot.body, "shards") == "1");
   CHECK(d_field(bot.body, "session_start_limit") ==
         R"({"total":1000,"remaining":1000,"reset_after":86400000,"max_concurrency":1})");
-  CHECK(gwtape::replay::test::http_get(server->port(), "/api/v10/gateway/bot", "Bot nope").status ==
+  CHECK(gwtape::server::test::http_get(server->port(), "/api/v10/gateway/bot", "Bot nope").status ==
         401);
-  CHECK(gwtape::replay::test::http_get(server->port(), "/nothing", "").status == 404);
+  CHECK(gwtape::server::test::http_get(server->port(), "/nothing", "").status == 404);
   CHECK(server->observations().http_requests == 4);
   CHECK(server->connections() == 0);
 }
 
-TEST_CASE("start and stop", "[replay][loopback]") {
+TEST_CASE("start and stop", "[server][loopback]") {
   SECTION("bad options") {
     LoopbackOptions o;
     o.cert_file = "/nonexistent.pem";
-    CHECK(LoopbackGateway::start(o).error().code == gwtape::replay::Errc::kInvalidArgument);
+    CHECK(LoopbackGateway::start(o).error().code == gwtape::server::Errc::kInvalidArgument);
     o.key_file = "/nonexistent.key";
-    CHECK(LoopbackGateway::start(o).error().code == gwtape::replay::Errc::kTls);
+    CHECK(LoopbackGateway::start(o).error().code == gwtape::server::Errc::kTls);
     LoopbackOptions f;
     f.fragment_size = 3;
-    CHECK(LoopbackGateway::start(f).error().code == gwtape::replay::Errc::kInvalidArgument);
+    CHECK(LoopbackGateway::start(f).error().code == gwtape::server::Errc::kInvalidArgument);
   }
   SECTION("a taken port") {
     auto a = start();
     LoopbackOptions o;
     o.port = a->port();
-    CHECK(LoopbackGateway::start(o).error().code == gwtape::replay::Errc::kIo);
+    CHECK(LoopbackGateway::start(o).error().code == gwtape::server::Errc::kAddressInUse);
   }
   SECTION("stop with clients connected; control calls after stop") {
     auto server = start();
@@ -249,17 +249,17 @@ TEST_CASE("start and stop", "[replay][loopback]") {
     server->stop();
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
     CHECK(s->client->wait_closed().kind == WsEvent::Kind::kDropped);
-    CHECK(server->dispatch("X", "{}").error().code == gwtape::replay::Errc::kNotRunning);
-    CHECK(server->close(4000).error().code == gwtape::replay::Errc::kNotRunning);
+    CHECK(server->dispatch("X", "{}").error().code == gwtape::server::Errc::kNotRunning);
+    CHECK(server->close(4000).error().code == gwtape::server::Errc::kNotRunning);
     server->withhold_acks(true);  // a no-op, not a hang
     server->stop();               // idempotent
     CHECK(server->identifies() == 1);
   }
   SECTION("no connection, no session") {
     auto server = start();
-    CHECK(server->dispatch("X", "{}").error().code == gwtape::replay::Errc::kNoSession);
-    CHECK(server->send_raw("x").error().code == gwtape::replay::Errc::kNoConnection);
-    CHECK(server->request_reconnect().error().code == gwtape::replay::Errc::kNoConnection);
+    CHECK(server->dispatch("X", "{}").error().code == gwtape::server::Errc::kNoSession);
+    CHECK(server->send_raw("x").error().code == gwtape::server::Errc::kNoConnection);
+    CHECK(server->request_reconnect().error().code == gwtape::server::Errc::kNoConnection);
     CHECK_FALSE(server->wait_for_connections(1, 50ms));
   }
 }

@@ -1,4 +1,4 @@
-// replay/wire.h — private: what the loopback gateway reads from clients and writes to them.
+// server/wire.h — private: what the loopback gateway reads from clients and writes to them.
 //
 // Pure functions: the query string of the upgrade request, the identify and resume payloads
 // (checked the way Discord checks them, each failure mapped to its close code), and the JSON
@@ -16,7 +16,7 @@
 
 #include "gwtape/gateway/compression.h"
 
-namespace gwtape::replay::detail {
+namespace gwtape::server::detail {
 
 // Why the server closes a connection: a close code and Discord's reason text.
 struct Rejection {
@@ -40,6 +40,7 @@ struct IdentifyRequest {
 };
 struct IdentifyRules {
   std::string_view token;
+  bool any_token = false;  // any non-empty token is accepted
   bool allow_privileged = false;
   int min_shards = 0;
 };
@@ -64,4 +65,4 @@ std::string json_string(std::string_view s);
 // The shard a guild belongs to: (id >> 22) % count.
 std::int64_t shard_of(std::uint64_t guild_id, std::int64_t count);
 
-}  // namespace gwtape::replay::detail
+}  // namespace gwtape::server::detail

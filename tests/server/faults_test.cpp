@@ -1,24 +1,24 @@
 // What the loopback gateway does to a connection, as a client sees it: heartbeats and
 // withheld ACKs, op 7, server op 1, close codes, drops, pings, silence, bad input; and the
 // payload checks it applies to what the client sends.
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 
 #include <catch2/catch_test_macros.hpp>
 #include <string>
 
-#include "replay/test_client.h"
+#include "server/test_client.h"
 
 using namespace std::chrono_literals;
-using gwtape::replay::LoopbackGateway;
-using gwtape::replay::LoopbackOptions;
-using gwtape::replay::test::connect_and_identify;
-using gwtape::replay::test::Frame;
-using gwtape::replay::test::identify_json;
-using gwtape::replay::test::next_frame;
-using gwtape::replay::test::parse_frame;
-using gwtape::replay::test::start;
-using gwtape::replay::test::TestClient;
-using gwtape::replay::test::WsEvent;
+using gwtape::server::LoopbackGateway;
+using gwtape::server::LoopbackOptions;
+using gwtape::server::test::connect_and_identify;
+using gwtape::server::test::Frame;
+using gwtape::server::test::identify_json;
+using gwtape::server::test::next_frame;
+using gwtape::server::test::parse_frame;
+using gwtape::server::test::start;
+using gwtape::server::test::TestClient;
+using gwtape::server::test::WsEvent;
 
 namespace {
 
@@ -34,7 +34,7 @@ std::unique_ptr<TestClient> hello_client(LoopbackGateway& server) {
 
 }  // namespace
 
-TEST_CASE("heartbeats are ACKed unless ACKs are withheld", "[replay][faults]") {
+TEST_CASE("heartbeats are ACKed unless ACKs are withheld", "[server][faults]") {
   auto server = start();
   auto c = hello_client(*server);  // a heartbeat before identify is fine
   REQUIRE(c->send(R"({"op":1,"d":null})"));
@@ -61,7 +61,7 @@ TEST_CASE("heartbeats are ACKed unless ACKs are withheld", "[replay][faults]") {
   CHECK(obs.frames_with_op(1) == 4);
 }
 
-TEST_CASE("HELLO without an interval, and a silent server", "[replay][faults]") {
+TEST_CASE("HELLO without an interval, and a silent server", "[server][faults]") {
   auto server = start();
   server->set_hello_interval(std::nullopt);
   auto c = hello_client(*server);
@@ -90,7 +90,7 @@ TEST_CASE("HELLO without an interval, and a silent server", "[replay][faults]") 
   CHECK(next_frame(*n).d.find(R"("heartbeat_interval":1000)") != std::string::npos);
 }
 
-TEST_CASE("op 7, server op 1, close codes and drops as the client sees them", "[replay][faults]") {
+TEST_CASE("op 7, server op 1, close codes and drops as the client sees them", "[server][faults]") {
   auto server = start();
   auto s = connect_and_identify(server->url(), kToken);
   REQUIRE(s);
@@ -105,7 +105,7 @@ TEST_CASE("op 7, server op 1, close codes and drops as the client sees them", "[
     auto r = TestClient::connect(server->url(), {});
     REQUIRE(r);
     REQUIRE(next_frame(*r).op == 10);
-    REQUIRE(r->send(gwtape::replay::test::resume_json(kToken, s->session_id, 1)));
+    REQUIRE(r->send(gwtape::server::test::resume_json(kToken, s->session_id, 1)));
     CHECK(next_frame(*r).s == 2);
     CHECK(next_frame(*r).t == "RESUMED");
   }
@@ -132,7 +132,7 @@ TEST_CASE("op 7, server op 1, close codes and drops as the client sees them", "[
     WsEvent ev = c.next();
     CHECK(ev.kind == WsEvent::Kind::kDropped);
     CHECK(server->wait_for_closed(1, 2s));
-    CHECK(server->drop().error().code == gwtape::replay::Errc::kNoConnection);
+    CHECK(server->drop().error().code == gwtape::server::Errc::kNoConnection);
   }
   SECTION("garbage: invalid JSON, binary bytes, a verbatim text frame") {
     REQUIRE(server->send_raw("{\"op\":").ok());
@@ -156,7 +156,7 @@ TEST_CASE("op 7, server op 1, close codes and drops as the client sees them", "[
   }
 }
 
-TEST_CASE("payload checks close like Discord", "[replay][faults]") {
+TEST_CASE("payload checks close like Discord", "[server][faults]") {
   LoopbackOptions o;
   o.rate_limit_frames = 5;
   o.rate_limit_window = 10s;
@@ -205,7 +205,7 @@ TEST_CASE("payload checks close like Discord", "[replay][faults]") {
   }
 }
 
-TEST_CASE("a silent client times out with 4009 when asked to", "[replay][faults]") {
+TEST_CASE("a silent client times out with 4009 when asked to", "[server][faults]") {
   LoopbackOptions o;
   o.heartbeat_interval = 200ms;
   o.heartbeat_timeout_factor = 1.5;
@@ -219,6 +219,6 @@ TEST_CASE("a silent client times out with 4009 when asked to", "[replay][faults]
   auto c = TestClient::connect(server->url(), {});
   REQUIRE(c);
   REQUIRE(c->next_text());
-  REQUIRE(c->send(gwtape::replay::test::resume_json(kToken, s->session_id, 1)));
+  REQUIRE(c->send(gwtape::server::test::resume_json(kToken, s->session_id, 1)));
   CHECK(next_frame(*c).op == 9);
 }

@@ -1,11 +1,15 @@
-// gwtape/replay/loopback_gateway.h — a gateway server that behaves like Discord on 127.0.0.1.
+// gwtape/server/loopback_gateway.h — a gateway server that behaves like Discord on 127.0.0.1.
+//
+// The server module (gwtape_server) is the Discord emulator: tests, the demo and `gwtape serve`
+// (replay/'s log -> server adapter, through the session hooks below) all run this one server.
 //
 // `LoopbackGateway` is a real WebSocket server (Boost.Beast over Boost.Asio, OpenSSL for
 // wss://) that speaks gateway v10 the way PROTOCOL.md describes, so that a client (ours over
 // libcurl, or any other) is tested against the wire and not against a mock. Tests script it:
 // they queue dispatches, send op 7 / op 9 / server heartbeats, close with any code, drop the
 // TCP connection, withhold heartbeat ACKs, send garbage; and they observe everything the client
-// sent. A later issue turns it into `gwtape serve`, which feeds it a recorded log.
+// sent. `gwtape serve` feeds it a recorded log through the session hooks (ready_d,
+// on_identified, dispatch_to, session_state, fault): one session per client.
 //
 // What a client sees (PROTOCOL.md's rules):
 // - URL `url()` + `/?v=10&encoding=json[&compress=zlib-stream|zstd-stream]` (any path).
@@ -49,7 +53,10 @@
 //   (no resume); any other code, or a dropped connection, keeps it resumable. When the server
 //   closes, it waits up to 5 s for the client's close frame, then drops the TCP connection.
 // - Plain HTTP GET /api/v10/gateway and /api/v10/gateway/bot (with `Authorization: Bot
-//   <token>`, else 401) answer {"url": url(), ...} like Discord's REST endpoints.
+//   <token>`, else 401) answer {"url": url(), ...} like Discord's REST endpoints;
+//   /api/v10/users/@me and /api/v10/oauth2/applications/@me answer rest_user_json and
+//   rest_application_json when set; anything else is a JSON 404.
+// - It listens on options.host (127.0.0.1 unless told otherwise). A port in use: kAddressInUse.
 //
 // Connections are numbered from 1 in accept order. The "current connection" is the most
 // recently accepted one that is still open; control calls act on it. The "current session"
@@ -68,6 +75,7 @@
 // last values. No exception escapes: Asio/Beast run with error_code overloads.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -79,9 +87,9 @@
 #include <vector>
 
 #include "gwtape/gateway/compression.h"
-#include "gwtape/replay/errors.h"
+#include "gwtape/server/errors.h"
 
-namespace gwtape::replay {
+namespace gwtape::server {
 
 // Close code for an unsupported `encoding` or `compress` in the query string. Discord does
 // not document one; 4002 (decode error) is what a client treats as resumable.
@@ -96,14 +104,45 @@ struct LoopbackGuild {
   std::string d_json;
 };
 
+// What the ready_d hook is told about a new session.
+struct ReadyRequest {
+  std::string session_id;
+  std::string resume_gateway_url;                    // what READY must carry
+  std::optional<std::array<std::int64_t, 2>> shard;  // identify's [id, count]
+  int version = 10;
+};
+
+// A fault done to a session's live connection (LoopbackGateway::fault).
+enum class SessionFault {
+  kReconnect,         // op 7
+  kInvalid,           // op 9 d=false (the session ends)
+  kInvalidResumable,  // op 9 d=true
+  kClose,             // a close frame with the given code, then TCP
+  kDrop,              // TCP shutdown, no close frame
+  kZombie,            // op 1 is no longer ACKed on this connection (later ones ACK again)
+  kHeartbeatRequest,  // a server op 1 (d: the session's last sequence): answer at once
+};
+
+// A session as a feeder sees it (LoopbackGateway::session_state).
+struct SessionState {
+  bool exists = false;
+  bool ended = false;       // the client closed 1000/1001, op 9 false, 4009
+  bool live = false;        // a connection identified or resumed it and is open
+  std::size_t backlog = 0;  // messages queued on that connection, not yet written
+  std::int64_t seq = 0;     // the session's last sequence number
+};
+
 struct LoopbackOptions {
   std::uint16_t port = 0;  // 0: the OS picks one; see port() / url()
+  // The IPv4 address to listen on; url() names it. Tests keep the loopback address.
+  std::string host = "127.0.0.1";
   // Both set: wss:// with this PEM certificate (chain) and key; both empty: ws://.
   std::string cert_file;
   std::string key_file;
 
   // Identify.
   std::string token = "loopback-token";
+  bool any_token = false;         // accept any non-empty token (identify, resume, gateway/bot)
   bool allow_privileged = false;  // GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT
   int min_shards = 0;             // identify with fewer shards (or none, if > 1): 4011
   int max_concurrency = 1;        // identify buckets: shard_id % max_concurrency
@@ -132,6 +171,9 @@ struct LoopbackOptions {
   // Dispatches each session keeps for resume replay; the oldest go first. A resume that needs
   // one no longer kept gets op 9 d=false. Lower it for long benchmarks to keep memory flat.
   std::size_t max_kept_dispatches = SIZE_MAX;
+  // A resume whose seq is < 0 or beyond the session's last: op 9 d=false (what gwtape serve
+  // answers, as for an unknown session) instead of closing with 4007.
+  bool bad_seq_invalid_session = false;
 
   // > 0: server messages go out as WebSocket frames of at most this many payload bytes
   // (continuation frames), to test the client's reassembly. 0: one frame per message.
@@ -145,6 +187,18 @@ struct LoopbackOptions {
   int recommended_shards = 1;
   int session_start_total = 1000;
   int session_start_remaining = 1000;
+  // GET /api/v10/users/@me and /api/v10/oauth2/applications/@me answer these bodies (JSON)
+  // when set; empty: a 404 like any unknown path.
+  std::string rest_user_json;
+  std::string rest_application_json;
+
+  // --- Session hooks (gwtape serve). Both run on the io thread: keep them short, and do not
+  // call this server from them (its control calls wait for the io thread).
+  // Set: READY's `d` for each new session (no GUILD_CREATE of `guilds` follows). Unset: the
+  // built-in READY from user_id, username, guilds...
+  std::function<std::string(const ReadyRequest&)> ready_d;
+  // Set: told the id of each new session, after its READY was queued.
+  std::function<void(const std::string& session_id)> on_identified;
 };
 
 // One dispatch for dispatch_batch: event name and the raw JSON of d.
@@ -213,9 +267,10 @@ struct Observations {
 
 class LoopbackGateway {
  public:
-  // Binds 127.0.0.1:options.port and starts the io thread. Errors: kInvalidArgument (one of
-  // cert_file/key_file without the other, fragment_size 1-7, heartbeat_interval <= 0),
-  // kTls (certificate or key unreadable or mismatched), kIo (bind/listen failed).
+  // Binds options.host:options.port and starts the io thread. Errors: kInvalidArgument (one
+  // of cert_file/key_file without the other, fragment_size 1-7, heartbeat_interval <= 0, a
+  // host that is not an IPv4 address), kTls (certificate or key unreadable or mismatched),
+  // kAddressInUse (the port is taken), kIo (bind/listen failed otherwise).
   static Result<std::unique_ptr<LoopbackGateway>> start(LoopbackOptions options);
 
   ~LoopbackGateway();
@@ -263,6 +318,16 @@ class LoopbackGateway {
   Status freeze();
   Status ping(std::string_view payload = {});  // WebSocket ping; see Observations::pongs
 
+  // --- Per session (gwtape serve: several clients, each at its own place). kNoSession for an
+  // id the server never made.
+  // Appends a dispatch to that session, like dispatch(); sent at once when the session is
+  // live, else kept for its resume. Returns its sequence number.
+  Result<std::int64_t> dispatch_to(std::string_view session_id, std::string_view event_name,
+                                   std::string_view d_json);
+  Result<SessionState> session_state(std::string_view session_id);
+  // To the session's live connection (kNoConnection when it has none). `code` for kClose.
+  Status fault(std::string_view session_id, SessionFault kind, std::uint16_t code = 4000);
+
   // Settings; they apply from the next client message or connection on.
   void withhold_acks(bool withhold);  // stop (true) or resume (false) answering op 1
   // HELLO's heartbeat_interval for later connections; nullopt: a HELLO without the field.
@@ -300,4 +365,4 @@ class LoopbackGateway {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace gwtape::replay
+}  // namespace gwtape::server

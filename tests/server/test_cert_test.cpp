@@ -1,5 +1,5 @@
 // make_self_signed_cert: what the certificate says, read back with OpenSSL.
-#include "gwtape/replay/test_cert.h"
+#include "gwtape/server/test_cert.h"
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -11,10 +11,10 @@
 #include <filesystem>
 #include <string>
 
-TEST_CASE("the self-signed certificate names 127.0.0.1 and localhost", "[replay][cert]") {
+TEST_CASE("the self-signed certificate names 127.0.0.1 and localhost", "[server][cert]") {
   std::string dir = (std::filesystem::temp_directory_path() / "gwtape-cert-XXXXXX").string();
   REQUIRE(::mkdtemp(dir.data()) != nullptr);
-  auto files = gwtape::replay::make_self_signed_cert(dir);
+  auto files = gwtape::server::make_self_signed_cert(dir);
   REQUIRE(files.ok());
 
   FILE* f = std::fopen(files->cert_path.c_str(), "r");
@@ -38,8 +38,8 @@ TEST_CASE("the self-signed certificate names 127.0.0.1 and localhost", "[replay]
   CHECK(key != nullptr);
   EVP_PKEY_free(key);
 
-  CHECK(gwtape::replay::make_self_signed_cert(dir + "/missing").error().code ==
-        gwtape::replay::Errc::kIo);
+  CHECK(gwtape::server::make_self_signed_cert(dir + "/missing").error().code ==
+        gwtape::server::Errc::kIo);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
