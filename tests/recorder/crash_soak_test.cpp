@@ -20,7 +20,7 @@
 #include <string>
 #include <thread>
 
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "gwtape/store/verify.h"
 #include "record_child.h"
 
@@ -46,11 +46,11 @@ struct KillResult {
 // One run: record, kill after `delay`, check the log. Appends to `log` when it exists.
 KillResult kill_once(const std::filesystem::path& dir, const std::filesystem::path& log,
                      const char* compress, std::chrono::milliseconds delay, std::mt19937_64& rng) {
-  replay::LoopbackOptions o;
+  server::LoopbackOptions o;
   o.token = kToken;
   o.heartbeat_interval = 250ms;
   o.keep_sent = true;
-  auto started = replay::LoopbackGateway::start(o);
+  auto started = server::LoopbackGateway::start(o);
   REQUIRE(started.ok());
   auto& srv = **started;
   const std::size_t recordings_before =
@@ -63,7 +63,7 @@ KillResult kill_once(const std::filesystem::path& dir, const std::filesystem::pa
   while (std::chrono::steady_clock::now() < kill_at) {
     if (srv.identifies() > 0) {
       // A burst of dispatches of mixed sizes, as a busy guild sends them.
-      std::vector<replay::LoopbackDispatch> batch;
+      std::vector<server::LoopbackDispatch> batch;
       for (int i = 0, n = 1 + static_cast<int>(rng() % 8); i < n; ++i) {
         batch.push_back({"MESSAGE_CREATE", R"({"id":")" + std::to_string(next_id++) +
                                                R"(","channel_id":"1","content":")" +

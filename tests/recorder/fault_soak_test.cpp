@@ -20,13 +20,13 @@
 #include <thread>
 
 #include "gwtape/gateway/clock.h"
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "record_child.h"
 
 using namespace gwtape;
 using namespace gwtape::testing;
-using replay::LoopbackGateway;
-using replay::Observations;
+using server::LoopbackGateway;
+using server::Observations;
 
 namespace {
 
@@ -51,8 +51,8 @@ std::uint64_t env_number(const char* name, std::uint64_t fallback) {
   return v && *v ? std::strtoull(v, nullptr, 10) : fallback;
 }
 
-std::unique_ptr<LoopbackGateway> server(std::uint16_t port, std::uint64_t seed) {
-  replay::LoopbackOptions o;
+std::unique_ptr<LoopbackGateway> start_server(std::uint16_t port, std::uint64_t seed) {
+  server::LoopbackOptions o;
   o.token = kToken;
   o.port = port;
   o.seed = seed;
@@ -170,7 +170,7 @@ struct Soak {
       finished.push_back(srv->observations());
       srv.reset();
       std::this_thread::sleep_for(std::chrono::milliseconds(500 + random.next_u64() % 2000));
-      srv = server(port, seed + static_cast<std::uint64_t>(++server_index));
+      srv = start_server(port, seed + static_cast<std::uint64_t>(++server_index));
     }
   }
 };
@@ -190,7 +190,7 @@ TEST_CASE("fault soak: record through every kind of fault, nothing lost or doubl
   gateway::SplitMix64 random(soak.seed);
   const auto dir = fresh_dir("fault-soak");
   const auto log = dir / "soak.gwtape";
-  soak.srv = server(0, soak.seed);
+  soak.srv = start_server(0, soak.seed);
   soak.port = soak.srv->port();
   const std::string compress = soak.seed % 2 ? "zlib-stream" : "zstd-stream";
   Child child(
@@ -249,7 +249,7 @@ TEST_CASE("fault soak: record through every kind of fault, nothing lost or doubl
   struct ServerConnection {
     int server;
     const Observations* obs;
-    const replay::ConnectionRecord* record;
+    const server::ConnectionRecord* record;
   };
   std::vector<ServerConnection> accepted;
   for (std::size_t s = 0; s < soak.finished.size(); ++s) {

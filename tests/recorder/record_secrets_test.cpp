@@ -7,7 +7,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <string>
 
-#include "gwtape/replay/loopback_gateway.h"
+#include "gwtape/server/loopback_gateway.h"
 #include "record_child.h"
 
 using namespace gwtape;
@@ -22,10 +22,10 @@ constexpr const char* kToken = "record.TEST-secret.9f3c1a7e5b";
 TEST_CASE("record: the token is gone from /proc/PID/environ and never in cmdline",
           "[recorder][cli][secrets]") {
   const auto dir = fresh_dir("secrets");
-  replay::LoopbackOptions o;
+  server::LoopbackOptions o;
   o.token = kToken;
   o.heartbeat_interval = 500ms;
-  auto srv = replay::LoopbackGateway::start(o);
+  auto srv = server::LoopbackGateway::start(o);
   REQUIRE(srv.ok());
   Child child({"record", "--out", (dir / "s.gwtape").string(), "--gateway", (*srv)->url()}, kToken,
               dir);

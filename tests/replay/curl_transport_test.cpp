@@ -139,7 +139,7 @@ TEST_CASE("curl: deadlines are on the injected clock", "[live][curl]") {
    private:
     gateway::SystemClock real_;
   } clock;
-  auto srv = server();
+  auto srv = start_server();
   auto t = gateway::make_curl_transport(clock);
   REQUIRE(t->connect(url(*srv), {}).ok());
   REQUIRE(t->receive(5 * kSec).ok());  // HELLO

@@ -15,15 +15,15 @@
 using namespace gwtape;
 using namespace gwtape::testing;
 using gateway::Compression;
-using replay::LoopbackGateway;
-using replay::LoopbackOptions;
+using server::LoopbackGateway;
+using server::LoopbackOptions;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr const char* kToken = "limits-test-token";
 
-std::unique_ptr<LoopbackGateway> server(std::function<void(LoopbackOptions&)> tweak = {}) {
+std::unique_ptr<LoopbackGateway> start_server(std::function<void(LoopbackOptions&)> tweak = {}) {
   LoopbackOptions o;
   o.token = kToken;
   o.guilds.push_back({197038439483310086ULL, "gwtape test guild", ""});
@@ -45,7 +45,7 @@ std::optional<int> shard_of(const std::string& identify) {
 TEST_CASE("driver: shards sharing a bucket identify in bucket order", "[driver]") {
   // Two buckets (max_concurrency 2); the server refuses (op 9) two identifies of one bucket
   // closer than 250 ms, and the client spaces them 400 ms.
-  auto srv = server([](LoopbackOptions& o) {
+  auto srv = start_server([](LoopbackOptions& o) {
     o.max_concurrency = 2;
     o.identify_interval = 250ms;
   });
@@ -91,7 +91,7 @@ TEST_CASE("driver: shards sharing a bucket identify in bucket order", "[driver]"
 }
 
 TEST_CASE("driver: six op 9 in a row, the client identifies again every time", "[driver]") {
-  auto srv = server();
+  auto srv = start_server();
   auto limiter = std::make_shared<gateway::IdentifyLimiter>(1, std::nullopt, 100'000'000);
   // A retry limit applies to connections that fail; a session invalidated after READY is
   // not one, however often it happens (before: the sixth op 9 ended run() for good).

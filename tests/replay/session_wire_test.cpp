@@ -11,9 +11,9 @@
 using namespace gwtape;
 using namespace gwtape::testing;
 using gateway::Compression;
-using replay::LoopbackGateway;
-using replay::LoopbackOptions;
-using replay::Observations;
+using server::LoopbackGateway;
+using server::LoopbackOptions;
+using server::Observations;
 
 namespace {
 
