@@ -13,10 +13,6 @@ constexpr std::int64_t kIdleWaitNs = 60'000 * kMsToNs;
 // Read-ahead (GatewayOptions::max_pending_events): once what has arrived is read (or the
 // queue is full), the handler gets a slice of at most this long, ended early by a timer.
 constexpr std::int64_t kDeliverSliceNs = 5 * kMsToNs;
-// What is pending goes to a quick handler before the next read while handing it all over
-// takes no longer than this (by the handler's measured time an event): reading ahead of a
-// handler that keeps up only makes batches that fall out of the cache.
-constexpr std::int64_t kKeepUpNs = kMsToNs;
 constexpr std::int64_t kForever = INT64_MAX;
 
 }  // namespace
@@ -189,9 +185,7 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
     const std::int64_t deadline = protocol_.next_deadline_ns().value_or(now + kIdleWaitNs);
     // Read-ahead: everything that has arrived is read first (a heartbeat ACK behind a burst
     // is seen at once); the handler gets slices that end before the next timer.
-    if (!pending_.empty() &&
-        (pending_.size() >= options_.max_pending_events ||
-         static_cast<std::int64_t>(pending_.size()) * handler_ns_ <= kKeepUpNs)) {
+    if (!pending_.empty() && pending_.size() >= options_.max_pending_events) {
       deliver_pending(std::min(deadline, now + kDeliverSliceNs));
       continue;
     }
@@ -242,17 +236,13 @@ void Gateway::deliver(DeliverEvent& event) {
 }
 
 void Gateway::deliver_pending(std::int64_t until_ns) {
-  std::int64_t before = clock_.now_ns();
   while (!pending_.empty()) {
     // Popped before the call: a handler may end the session (close()) and its events stay
     // in order.
     DeliverEvent event = std::move(pending_.front());
     pending_.pop_front();
     if (on_event_) on_event_(event);
-    const std::int64_t after = clock_.now_ns();
-    handler_ns_ += (after - before - handler_ns_) / 8;  // a moving average over ~8 events
-    before = after;
-    if (until_ns != kForever && after >= until_ns) return;
+    if (until_ns != kForever && clock_.now_ns() >= until_ns) return;
   }
 }
 

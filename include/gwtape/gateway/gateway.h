@@ -92,12 +92,10 @@ struct GatewayOptions {
   std::int64_t backoff_initial_ns = 1'000'000'000;
   std::int64_t backoff_max_ns = 10'000'000'000;
   std::int64_t close_timeout_ns = 5'000'000'000;  // how long a close waits for the peer's
-  // Read-ahead: events decoded but not yet handed to the handler. While the handler keeps up
-  // (by its measured time an event, handing all waiting ones over takes under 1 ms) they go to
-  // it before the next read. Otherwise the loop first reads everything that has already
-  // arrived, then gives the handler a slice of a few ms (never past a timer), so the protocol
-  // sees a heartbeat ACK behind a burst soon and a slow handler never makes the shard look
-  // like a zombie. At this many the loop reads
+  // Read-ahead: events decoded but not yet handed to the handler. While some wait, the loop
+  // first reads everything that has already arrived, then gives the handler a slice of a few
+  // ms (never past a timer), so the protocol sees a heartbeat ACK behind a burst soon and
+  // a slow handler never makes the shard look like a zombie. At this many the loop reads
   // only as fast as the handler takes events (the socket's buffers, then the server, hold
   // the rest; a handler slower than the traffic for that long does, in the end, delay ACKs).
   // 0: deliver each event before the next read (the replayer's choice: in virtual time a
@@ -231,7 +229,6 @@ class Gateway {
   bool reached_active_ = false;        // this connection got READY or RESUMED
   Actions actions_;                    // reused from frame to frame
   std::deque<DeliverEvent> pending_;   // read ahead, not yet handed to on_event_
-  std::int64_t handler_ns_ = 0;        // the handler's time an event, a moving average
   // Queues `event` for the handler (with max_pending_events 0: hands it over at once).
   void deliver(DeliverEvent& event);
   // Hands pending events over, oldest first: at least one, then more until `until_ns`.
