@@ -54,11 +54,10 @@ Row run(gateway::Compression compress, const std::vector<server::LoopbackDispatc
   gateway::Gateway client(o, gateway::make_curl_transport(clock), clock, random);
   std::atomic<std::uint64_t> delivered{0};
   const std::uint64_t total = batch.size() + 1;  // + READY
-  std::atomic<long> rss_first{0}, rss_last{0};
+  std::atomic<long> rss_first{0};
   client.on_event([&](const gateway::DeliverEvent&) {
     const auto n = ++delivered;
     if (n == total / 10) rss_first = rss_kb();
-    if (n == total) rss_last = rss_kb();
   });
   client.start();
   while (delivered.load() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -77,7 +76,8 @@ Row run(gateway::Compression compress, const std::vector<server::LoopbackDispatc
   row.frames = batch.size();
   row.bytes = bytes;
   row.rss_first_kb = rss_first.load();
-  row.rss_last_kb = rss_last.load();
+  // Here, not in the handler: the last event's handler may not have returned yet.
+  row.rss_last_kb = rss_kb();
   (void)client.close();
   return row;
 }
