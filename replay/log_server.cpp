@@ -344,7 +344,7 @@ Result<std::unique_ptr<LogServer>> LogServer::start(ServeOptions options) {
   so.max_kept_dispatches = impl->opt.max_kept_dispatches;
   so.bad_seq_invalid_session = true;
   so.rest_user_json = detail::raw_field(impl->ready_d, "user").value_or("");
-  so.rest_application_json = detail::raw_field(impl->ready_d, "application").value_or("");
+  so.rest_application_json = detail::application_json(impl->ready_d).value_or("");
   Impl* self = impl.get();
   so.ready_d = [self](const server::ReadyRequest& r) {
     return detail::rewrite_ready(self->ready_d, r.session_id, r.resume_gateway_url)

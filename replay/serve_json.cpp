@@ -119,4 +119,19 @@ std::optional<std::string> rewrite_ready(std::string_view d, std::string_view se
   return out;
 }
 
+std::optional<std::string> application_json(std::string_view ready_d) {
+  const auto application = raw_field(ready_d, "application");
+  if (!application) return std::nullopt;
+  const auto id = raw_field(*application, "id");
+  if (!id) return std::nullopt;
+  const std::string flags = raw_field(*application, "flags").value_or("0");
+  const std::string user = raw_field(ready_d, "user").value_or("null");
+  std::string name = "\"\"";
+  if (auto username = raw_field(user, "username")) name = *username;
+  return "{\"id\":" + *id + ",\"name\":" + name +
+         ",\"icon\":null,\"description\":\"\",\"rpc_origins\":[],\"bot_public\":false,"
+         "\"bot_require_code_grant\":false,\"verify_key\":\"\",\"flags\":" +
+         flags + ",\"owner\":" + user + ",\"bot\":" + user + ",\"team\":null}";
+}
+
 }  // namespace gwtape::replay::detail

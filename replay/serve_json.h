@@ -22,6 +22,13 @@ std::optional<std::string> raw_field(std::string_view json, std::string_view key
 std::optional<std::string> rewrite_ready(std::string_view d, std::string_view session_id,
                                          std::string_view resume_gateway_url);
 
+// What GET /oauth2/applications/@me answers: Discord's application object (id, name, icon,
+// description, rpc_origins, bot_public, bot_require_code_grant, verify_key, flags, owner,
+// bot, team) made from READY's partial `application` (id, flags) and its `user`, which is
+// the bot, its owner here, and the application's name. Clients (discord.py) read those
+// fields at login. nullopt when READY has no application object.
+std::optional<std::string> application_json(std::string_view ready_d);
+
 // s as a JSON string literal, quotes included.
 std::string quote(std::string_view s);
 

@@ -143,9 +143,19 @@ TEST_CASE("gwtape serve's REST stub", "[replay][serve][cli]") {
   CHECK(me.status == 200);
   REQUIRE(me.body.size() > 2);
   CHECK(ready.find("\"user\":" + me.body) != std::string::npos);
+  // Discord's application object, from READY's partial one and its bot user: every field
+  // discord.py reads at login is there (before: READY's bare {id, flags}, and discord.py's
+  // login failed on the missing name).
   auto app = http_get(port, "/api/v10/oauth2/applications/@me", "Bot whatever");
   CHECK(app.status == 200);
-  CHECK(ready.find("\"application\":" + app.body) != std::string::npos);
+  for (const char* field : {"\"id\":", "\"name\":", "\"icon\":", "\"description\":",
+                            "\"rpc_origins\":", "\"bot_public\":", "\"bot_require_code_grant\":",
+                            "\"verify_key\":", "\"flags\":", "\"team\":"}) {
+    INFO(field << " in " << app.body);
+    CHECK(app.body.find(field) != std::string::npos);
+  }
+  CHECK(app.body.find("\"owner\":" + me.body) != std::string::npos);
+  CHECK(app.body.find("\"bot\":" + me.body) != std::string::npos);
   auto other = http_get(port, "/api/v10/channels/1/messages");
   CHECK(other.status == 404);
   CHECK(other.body.find("\"message\"") != std::string::npos);
