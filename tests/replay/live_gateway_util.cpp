@@ -1,6 +1,19 @@
 #include "live_gateway_util.h"
 
+#include <catch2/catch_test_macros.hpp>
+
 namespace gwtape::testing {
+
+std::unique_ptr<server::LoopbackGateway> start_loopback(
+    const std::string& token, const std::function<void(server::LoopbackOptions&)>& tweak) {
+  server::LoopbackOptions o;
+  o.token = token;
+  o.guilds.push_back({197038439483310086ULL, "gwtape test guild", ""});
+  if (tweak) tweak(o);
+  auto s = server::LoopbackGateway::start(o);
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
 
 LiveClient::LiveClient(std::string url, std::string token, gateway::Compression compress,
                        std::function<void(gateway::GatewayOptions&)> tweak,

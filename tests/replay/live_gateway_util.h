@@ -61,6 +61,11 @@ class LiveClient {
   std::thread thread_;
 };
 
+// A loopback gateway on a free port that accepts `token`, with one guild (197038439483310086,
+// "gwtape test guild"); `tweak` edits the options first. REQUIREs that it starts.
+std::unique_ptr<server::LoopbackGateway> start_loopback(
+    const std::string& token, const std::function<void(server::LoopbackOptions&)>& tweak = {});
+
 // True when the delivered sequence numbers are exactly 1..n in order (each once).
 bool exactly_once_in_order(const std::vector<Delivered>& events, std::int64_t n);
 

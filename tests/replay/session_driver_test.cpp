@@ -26,13 +26,7 @@ namespace {
 constexpr const char* kToken = "driver-test-token";
 
 std::unique_ptr<LoopbackGateway> start_server(std::function<void(LoopbackOptions&)> tweak = {}) {
-  LoopbackOptions o;
-  o.token = kToken;
-  o.guilds.push_back({197038439483310086ULL, "gwtape test guild", ""});
-  if (tweak) tweak(o);
-  auto s = LoopbackGateway::start(o);
-  REQUIRE(s.ok());
-  return std::move(*s);
+  return start_loopback(kToken, tweak);
 }
 
 std::string message(int i) {

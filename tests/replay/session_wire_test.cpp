@@ -19,15 +19,6 @@ namespace {
 
 constexpr const char* kToken = "wire-test-token";
 
-std::unique_ptr<LoopbackGateway> start_loopback() {
-  LoopbackOptions o;
-  o.token = kToken;
-  o.guilds.push_back({197038439483310086ULL, "gwtape test guild", ""});
-  auto s = LoopbackGateway::start(o);
-  REQUIRE(s.ok());
-  return std::move(*s);
-}
-
 // `text` as one whole zlib stream: header, deflate data with its final block, checksum.
 std::string ended_zlib_stream(const std::string& text) {
   std::string out(compressBound(static_cast<uLong>(text.size())), '\0');
@@ -43,7 +34,7 @@ std::string ended_zlib_stream(const std::string& text) {
 
 TEST_CASE("driver: a zlib stream that ends and goes on drops the connection, not the CPU",
           "[driver]") {
-  auto srv = start_loopback();
+  auto srv = start_loopback(kToken);
   srv->silent(true);  // the test speaks for the server on the first connection
   LiveClient client(srv->url(), kToken, Compression::kZlibStream);
   REQUIRE(srv->wait_for_connections(1, 5s));
@@ -65,7 +56,7 @@ TEST_CASE("driver: a zlib stream that ends and goes on drops the connection, not
 
 TEST_CASE("driver: a RESUMED whose s is not above the last seen makes the session active",
           "[driver]") {
-  auto srv = start_loopback();
+  auto srv = start_loopback(kToken);
   LiveClient client(srv->url(), kToken);
   REQUIRE(client.wait_for_events(2));  // READY, GUILD_CREATE
   auto last = srv->dispatch("TYPING_START",
@@ -103,7 +94,7 @@ TEST_CASE("driver: the identify asks for no payload compression", "[driver]") {
   // gone, and every identify says so, whatever the transport compression.
   for (const auto compress :
        {Compression::kNone, Compression::kZlibStream, Compression::kZstdStream}) {
-    auto srv = start_loopback();
+    auto srv = start_loopback(kToken);
     LiveClient client(srv->url(), kToken, compress);
     REQUIRE(srv->wait_until_identified(10s));
     std::string identify;
