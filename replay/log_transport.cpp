@@ -49,6 +49,16 @@ const store::StoredFrame* LogTransport::peek() {
       at_end_ = true;
       break;
     }
+    if (auto bad = out_of_order(f)) {
+      if (!skip_bad_) {
+        log_error_ = std::move(*bad);
+        stop();
+        break;
+      }
+      ++stats_.bad_frames;
+      if (hooks_.on_skipped) hooks_.on_skipped(*bad);
+      continue;
+    }
     peeked_ = true;
     ++stats_.frames;
     stats_.frame_bytes += f.text.size();
@@ -58,6 +68,24 @@ const store::StoredFrame* LogTransport::peek() {
 }
 
 void LogTransport::take() { peeked_ = false; }
+
+std::optional<std::string> LogTransport::out_of_order(const store::StoredFrame& f) {
+  std::optional<std::string> bad;
+  if (last_read_ && f.conn < last_read_->first) {
+    bad = "connection " + std::to_string(f.conn) + " after connection " +
+          std::to_string(last_read_->first) + " (a recording's connections follow one another)";
+  } else if (last_read_ && f.ts_ns < last_read_->second) {
+    bad = "recorded " +
+          std::to_string(static_cast<std::uint64_t>(last_read_->second) -
+                         static_cast<std::uint64_t>(f.ts_ns)) +
+          " ns before the frame ahead of it (a recording's times never go back)";
+  }
+  // The next frame is compared with this one even when it is passed over: one damaged row is
+  // one report.
+  last_read_ = {f.conn, f.ts_ns};
+  if (bad) *bad = path_ + ": corrupt log: frame " + std::to_string(f.id) + ": " + *bad;
+  return bad;
+}
 
 std::int64_t LogTransport::next_frame_ns() {
   const store::StoredFrame* f = peek();

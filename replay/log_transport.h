@@ -79,8 +79,12 @@ class LogTransport final : public gateway::Transport {
   // The recorded time of the next frame not yet taken (INT64_MAX after the last): the
   // clock's horizon.
   std::int64_t next_frame_ns();
-  // REQUIRES: before the Gateway connects. The frames to replay, in arrival order.
-  void set_cursor(std::unique_ptr<store::FrameCursor> cursor) { cursor_ = std::move(cursor); }
+  // REQUIRES: before the Gateway connects. The frames to replay, in arrival order, of the log
+  // at `path` (named in the reports of damage).
+  void set_cursor(std::unique_ptr<store::FrameCursor> cursor, std::string path) {
+    cursor_ = std::move(cursor);
+    path_ = std::move(path);
+  }
   // From here on: no more frames, every connect fails, nothing is compared (until_seq).
   void finish() { finished_ = true; }
 
@@ -116,6 +120,10 @@ class LogTransport final : public gateway::Transport {
   // Frames of the current connection the replay never took (it dropped the connection early).
   void skip_rest_of_connection();
   void stop();
+  // What breaks the order a recorder writes (a recording's connections one after another, its
+  // times never going back) at frame `f`, a damaged row; nullopt when `f` follows its
+  // predecessor.
+  std::optional<std::string> out_of_order(const store::StoredFrame& f);
 
   std::vector<store::ConnectionEnd> ends_;
   RecordedClock& clock_;
@@ -123,6 +131,8 @@ class LogTransport final : public gateway::Transport {
   bool skip_bad_;
   std::optional<std::int64_t> until_ts_ns_;
   std::unique_ptr<store::FrameCursor> cursor_;
+  std::string path_;
+  std::optional<std::pair<std::uint32_t, std::int64_t>> last_read_;  // conn and time
   bool peeked_ = false;  // the cursor holds a frame not yet taken
   bool at_end_ = false;  // the cursor has no more frames
   bool finished_ = false;

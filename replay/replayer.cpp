@@ -151,7 +151,7 @@ Status Replayer::run() {
   query.read_ahead = options_.read_ahead && std::thread::hardware_concurrency() > 1;
   auto cursor = impl_->reader->frames(query);
   if (!cursor.ok()) return make_error(Errc::kLog, cursor.error().message);
-  impl_->transport->set_cursor(std::move(*cursor));
+  impl_->transport->set_cursor(std::move(*cursor), impl_->reader->path());
   gateway::Status ran = impl_->gateway->run();
   if (const auto& bad = impl_->transport->log_error()) return make_error(Errc::kCorrupt, *bad);
   if (!ran.ok() && ran.error().code != gateway::Errc::kFatalClose) {

@@ -50,6 +50,8 @@ struct LogWriter::Impl {
   std::optional<Error> error;  // sticky: the writer's first failure
   bool closing = false, closed = false;
   std::unordered_map<std::int64_t, std::int64_t> recordings;  // open ones: id -> started_at
+  // Each open recording's last frame: its connection and time (the next may not go back).
+  std::unordered_map<std::int64_t, std::pair<std::uint32_t, std::int64_t>> last_frame;
   WriterStats stats;
   std::thread thread;
 
@@ -243,6 +245,22 @@ Status LogWriter::append(Frame frame) {
   std::int64_t dts;
   if (__builtin_sub_overflow(frame.ts_ns, rec->second, &dts))
     return make_error(Errc::kInvalidArgument, m.path + ": frame timestamp out of range");
+  // The order every reader relies on (verify and replay check it): a recording's connections
+  // follow one another, and its times never go back.
+  if (auto last = m.last_frame.find(frame.recording_id); last != m.last_frame.end()) {
+    const auto [conn, ts] = last->second;
+    if (frame.conn < conn)
+      return make_error(Errc::kInvalidArgument,
+                        m.path + ": a frame of connection " + std::to_string(frame.conn) +
+                            " after connection " + std::to_string(conn) + " of recording " +
+                            std::to_string(frame.recording_id));
+    if (frame.ts_ns < ts)
+      return make_error(Errc::kInvalidArgument,
+                        m.path + ": frame timestamp " + std::to_string(frame.ts_ns) +
+                            " before the previous frame's (" + std::to_string(ts) +
+                            ") in recording " + std::to_string(frame.recording_id));
+  }
+  m.last_frame[frame.recording_id] = {frame.conn, frame.ts_ns};
   auto full = [&] {
     return m.queued_frames > 0 && (m.queued_frames >= m.options.queue_frames ||
                                    m.queued_bytes + size > m.options.queue_bytes);
@@ -305,6 +323,7 @@ Status LogWriter::end_recording(std::int64_t recording_id, std::int64_t ended_at
   if (st) {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->recordings.erase(recording_id);
+    impl_->last_frame.erase(recording_id);
   }
   return st;
 }

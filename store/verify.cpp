@@ -146,7 +146,9 @@ class Verifier {
     });
     if (!st) return st;
     std::int64_t expected = 1;
-    st = each("SELECT id, rec, cd, op, s, size FROM frames ORDER BY id", [&](Stmt& s) {
+    // Each recording's last frame: connection and time, which never go back in a sound log.
+    std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> last;
+    st = each("SELECT id, rec, cd, op, s, size, dts FROM frames ORDER BY id", [&](Stmt& s) {
       std::int64_t id = s.int64(0);
       if (id != expected) {
         problem(expected, "missing: frame ids are not dense (next is " + std::to_string(id) + ")");
@@ -169,6 +171,24 @@ class Verifier {
                         std::to_string(s.int64(5)));
         return false;
       }
+      const std::int64_t conn = s.int64(2) >> 1, dts = s.int64(6);
+      if (auto at = last.find(rec->first); at != last.end()) {
+        const auto [last_conn, last_dts] = at->second;
+        if (conn < last_conn) {
+          problem(id, "recording " + std::to_string(rec->first) + ": connection " +
+                          std::to_string(conn) + " after connection " + std::to_string(last_conn) +
+                          " (a recording's connections follow one another)");
+          return false;
+        }
+        if (dts < last_dts) {
+          problem(id, "recording " + std::to_string(rec->first) + ": recorded " +
+                          std::to_string(static_cast<std::uint64_t>(last_dts) -
+                                         static_cast<std::uint64_t>(dts)) +
+                          " ns before the frame ahead of it (a recording's times never go back)");
+          return false;
+        }
+      }
+      last[rec->first] = {conn, dts};
       bool send = s.int64(2) & 1;
       std::optional<std::int64_t> op;
       if (!s.is_null(3)) op = s.int64(3);

@@ -40,7 +40,7 @@ std::vector<Frame> awkward_frames(std::int64_t rec) {
   texts.push_back(R"({"t":"MESSAGE_CREATE","s":2,"op":0,"d":{"content":")" +
                   std::string(2 << 20, 'm') + R"(","channel_id":"5","guild_id":"6"}})");
   std::vector<Frame> out;
-  std::int64_t ts = 1'000'000'000;
+  std::int64_t ts = 900'000'000;  // before the session that follows them (on connection 1)
   for (auto& t : texts) out.push_back(Frame{rec, 0, ts += 1000, Direction::kRecv, t});
   return out;
 }
@@ -202,6 +202,18 @@ TEST_CASE("store: interleaved recordings, filters and sequences") {
     REQUIRE((*w)->append(fbs[i]).ok());
   }
   CHECK(!(*w)->append(Frame{99, 0, 0, Direction::kRecv, "x"}).ok());
+  // A recording's connections follow one another and its times never go back: what verify
+  // and replay check a log's rows by (a frame that breaks it is a damaged row).
+  const Frame last = fa.back();
+  auto back_conn = (*w)->append(Frame{*a, last.conn - 1, last.ts_ns, Direction::kRecv, "x"});
+  REQUIRE(!back_conn.ok());
+  CHECK(back_conn.error().message.find("after connection 1") != std::string::npos);
+  auto back_time = (*w)->append(Frame{*a, last.conn, last.ts_ns - 1, Direction::kRecv, "x"});
+  REQUIRE(!back_time.ok());
+  CHECK(back_time.error().message.find("before the previous frame's") != std::string::npos);
+  // The same time, or the next connection, is in order; the other recording is unaffected.
+  REQUIRE((*w)->append(Frame{*a, last.conn, last.ts_ns, Direction::kRecv, "{}"}).ok());
+  REQUIRE((*w)->append(Frame{*a, last.conn + 1, last.ts_ns, Direction::kRecv, "{}"}).ok());
   REQUIRE((*w)->close().ok());
   CHECK((*w)->append(fa[0]).error().code == Errc::kClosed);
 

@@ -55,8 +55,9 @@ std::vector<std::string> scan(LogReader& reader, FrameQuery query, bool read_ahe
   return out;
 }
 
-Frame big_frame(std::int64_t rec, std::size_t bytes, char fill) {
-  return Frame{rec, 1, 5'000'000'000, Direction::kRecv,
+// At `ts_ns`: a recording's times never go back (the writer refuses it).
+Frame big_frame(std::int64_t rec, std::int64_t ts_ns, std::size_t bytes, char fill) {
+  return Frame{rec, 1, ts_ns, Direction::kRecv,
                R"({"t":"GUILD_CREATE","s":1,"op":0,"d":{"id":"1","name":")" +
                    std::string(bytes, fill) + R"("}})"};
 }
@@ -78,8 +79,8 @@ TEST_CASE("store: a read-ahead cursor returns what the plain cursor returns") {
     REQUIRE((*w)->append(fa[i]).ok());
     REQUIRE((*w)->append(fbs[i]).ok());
     // Frames larger than a batch's text and than the capacity a batch item keeps.
-    if (i == 700) REQUIRE((*w)->append(big_frame(*a, 1'500'000, 'x')).ok());
-    if (i == 900) REQUIRE((*w)->append(big_frame(*b, 100'000, 'y')).ok());
+    if (i == 700) REQUIRE((*w)->append(big_frame(*a, fa[i].ts_ns, 1'500'000, 'x')).ok());
+    if (i == 900) REQUIRE((*w)->append(big_frame(*b, fbs[i].ts_ns, 100'000, 'y')).ok());
   }
   // Still open: the last frames are pending rows, not yet sealed into a block.
   REQUIRE((*w)->flush().ok());

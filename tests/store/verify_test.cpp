@@ -129,6 +129,24 @@ TEST_CASE("store: verify reports the first problem with its frame id") {
     REQUIRE(v.ok());
     CHECK(v->ok());
   }
+  // Corruption soak, seed 15, mutation 673: one bit of a row's `cd` moved frame 2818 to a
+  // connection 3 that never was; replay diverged (exit 1) and verify said ok.
+  SECTION("a row moved to another connection breaks the connections' order") {
+    tamper(path, "UPDATE frames SET cd = cd + 2 WHERE id = 600");
+    auto v = verify(path);
+    REQUIRE(v.ok());
+    REQUIRE(!v->ok());
+    CHECK(v->problem->frame_id == 601);
+    CHECK(v->problem->message.find("connection 1 after connection 2") != std::string::npos);
+  }
+  SECTION("a recorded time earlier than the frame before it") {
+    tamper(path, "UPDATE frames SET dts = dts - 10000000 WHERE id = 600");
+    auto v = verify(path);
+    REQUIRE(v.ok());
+    REQUIRE(!v->ok());
+    CHECK(v->problem->frame_id == 600);
+    CHECK(v->problem->message.find("times never go back") != std::string::npos);
+  }
   SECTION("a size that disagrees with the stored text") {
     tamper(path, "UPDATE frames SET size = size + 1 WHERE id = 42");
     auto v = verify(path);
@@ -151,9 +169,9 @@ TEST_CASE("store: a new identify restarts the sequence") {
   auto rec = (*w)->begin_recording({});
   REQUIRE(rec.ok());
   for (auto& f : FrameBuilder().session(*rec, 100)) REQUIRE((*w)->append(std::move(f)).ok());
-  REQUIRE((*w)->append(Frame{*rec, 2, 5, Direction::kSend, extra[0]}).ok());
-  REQUIRE((*w)->append(Frame{*rec, 2, 6, Direction::kRecv, extra[1]}).ok());
-  REQUIRE((*w)->append(Frame{*rec, 2, 7, Direction::kRecv, extra[2]}).ok());
+  REQUIRE((*w)->append(Frame{*rec, 2, 5'000'000'000, Direction::kSend, extra[0]}).ok());
+  REQUIRE((*w)->append(Frame{*rec, 2, 5'000'000'001, Direction::kRecv, extra[1]}).ok());
+  REQUIRE((*w)->append(Frame{*rec, 2, 5'000'000'002, Direction::kRecv, extra[2]}).ok());
   REQUIRE((*w)->close().ok());
   auto v = verify(path);
   REQUIRE(v.ok());

@@ -130,4 +130,44 @@ TEST_CASE("tools: replay --skip-bad that skipped frames exits 4", "[tools][corru
   CHECK(skip.out.find("\"bad_frames\":") != std::string::npos);
 }
 
+// Corruption soak, seed 15, mutation 673 (one bit of a frame row's `cd`): the row moved to a
+// connection that never was, and replay met a connection that ended early: a divergence, exit
+// 1, as for a library whose behaviour changed, while verify said ok. The rows of a recording
+// follow the order the recorder writes (connections one after another, times never going
+// back); replay and verify now call a row that breaks it a corrupt log, exit 4.
+TEST_CASE("tools: a frame row moved to another connection or time is a corrupt log, exit 4",
+          "[tools][corruption]") {
+  TempDir dir;
+  const std::string demo_log = dir.file("demo.gwtape");
+  const Run demo = gwtape({"demo", "--out", demo_log, "--frames", "400", "--seed", "14"});
+  INFO(demo.err);
+  REQUIRE(demo.exit_code == 0);
+  const std::pair<const char*, const char*> damages[] = {
+      {"UPDATE frames SET cd = cd + 2 WHERE id = 200",
+       "frame 201: connection 1 after connection 2"},
+      {"UPDATE frames SET dts = dts - 5000000000 WHERE id = 200",
+       "frame 200: recorded 4"},  // about 5 s before frame 199 (the demo takes under a second)
+  };
+  for (const auto& [sql, what] : damages) {
+    const std::string log = dir.file("damaged.gwtape");
+    write_file(log, read_file(demo_log));
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(log.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    INFO(sql);
+    const Run verify = gwtape({"verify", log});
+    INFO(verify.err);
+    CHECK(verify.exit_code == 4);
+    const Run stop = gwtape({"replay", log, "--summary"});
+    INFO(stop.err);
+    CHECK(stop.exit_code == 4);
+    CHECK(stop.err.find(log + ": corrupt log: " + what) != std::string::npos);
+    const Run skip = gwtape({"replay", log, "--summary", "--skip-bad"});
+    INFO(skip.err);
+    CHECK(skip.exit_code == 4);
+    CHECK(skip.out.find("\"bad_frames\":1,") != std::string::npos);
+  }
+}
+
 }  // namespace gwtape::tools::testing

@@ -132,6 +132,10 @@ TEST_CASE("corruption soak: damaged logs give exit 0 or 4, never a crash or a ha
       report += std::string(" ") + names[i] + " " +
                 (runs[i].timed_out ? "hung" : "exit " + std::to_string(runs[i].exit_code)) + ": " +
                 runs[i].err.substr(0, 300) + ";";
+      if (runs[i].timed_out) {
+        report += " the end of its stderr: " + runs[i].err_tail + "; its threads:\n" +
+                  (runs[i].stacks.empty() ? "(no gdb)" : runs[i].stacks);
+      }
     }
     for (const char* side : {"-wal", "-shm", "-journal"}) {
       if (file_exists(damaged + side)) {

@@ -13,6 +13,53 @@
 extern char** environ;
 
 namespace gwtape::tools::testing {
+namespace {
+
+// The stacks of process `pid`'s threads (gdb attaches, prints them and detaches), cut to a few
+// KiB; empty when gdb is not installed or does not answer within 30 s.
+std::string stacks_of(pid_t pid, const std::string& out_path) {
+  const char* gdb = "/usr/bin/gdb";
+  if (::access(gdb, X_OK) != 0) return {};
+  const std::string p = std::to_string(pid);
+  std::vector<std::string> args = {gdb, "-batch", "-nx", "-p", p, "-ex", "thread apply all bt 30"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t child = -1;
+  const bool spawned = ::posix_spawn(&child, gdb, &actions, nullptr, argv.data(), environ) == 0;
+  posix_spawn_file_actions_destroy(&actions);
+  if (!spawned) return {};
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (::waitpid(child, nullptr, WNOHANG) != child) {
+    if (std::chrono::steady_clock::now() >= until) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::ifstream in(out_path, std::ios::binary);
+  std::string text(std::istreambuf_iterator<char>(in), {});
+  // The frames, not gdb's chatter about symbols and threads.
+  std::string frames;
+  std::size_t at = 0;
+  while (at < text.size() && frames.size() < 6000) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view line(text.data() + at, end - at);
+    if (line.starts_with("#") || line.starts_with("Thread ")) frames.append(line).append("\n");
+    at = end + 1;
+  }
+  return frames;
+}
+
+}  // namespace
 
 std::vector<TimedRun> run_all(const std::string& program,
                               const std::vector<std::vector<std::string>>& commands,
@@ -54,6 +101,7 @@ std::vector<TimedRun> run_all(const std::string& program,
     if (std::chrono::steady_clock::now() >= deadline) {
       for (std::size_t i = 0; i < pids.size(); ++i) {
         if (pids[i] <= 0) continue;
+        runs[i].stacks = stacks_of(pids[i], err_paths[i] + ".gdb");
         ::kill(pids[i], SIGKILL);
         ::waitpid(pids[i], nullptr, 0);
         runs[i].timed_out = true;
@@ -67,6 +115,7 @@ std::vector<TimedRun> run_all(const std::string& program,
   for (std::size_t i = 0; i < runs.size(); ++i) {
     std::ifstream in(err_paths[i], std::ios::binary);
     std::string err(std::istreambuf_iterator<char>(in), {});
+    runs[i].err_tail = err.size() > 1024 ? err.substr(err.size() - 1024) : err;
     if (err.size() > 4096) err.resize(4096);
     runs[i].err += err;
   }
