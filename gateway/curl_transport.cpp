@@ -266,6 +266,8 @@ Result<TransportMessage> CurlTransport::receive(std::int64_t timeout_ns) {
       partial_kind_ = (meta->flags & CURLWS_BINARY) ? MessageKind::kBinary : MessageKind::kText;
     if (partial_.size() + got + static_cast<std::size_t>(meta->bytesleft) >
         options_.max_message_bytes) {
+      // Refused unread, and said so: 1009 is WebSocket's "message too big".
+      (void)send_close(1009, "message too big");
       disconnect();
       partial_.clear();
       return make_error(Errc::kTooLarge, "message from " + url_ + " exceeds the cap of " +

@@ -194,7 +194,14 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
     auto message = transport_->receive(wait);
     if (message.ok()) {
       auto text = inflate(*message);
-      if (!text.ok()) {
+      if (!text.ok() && text.error().code == Errc::kTooLarge) {
+        // A decompressed message above the cap: closed with 1009 ("message too big"), the
+        // client's decision whether or not the close frame gets out.
+        (void)transport_->send_close(1009, "message too big");
+        connection_ended(ClosedBy::kClient, 1009, text.error().message);
+        transport_->disconnect();
+        actions_ = protocol_.on_too_large(text.error(), clock_.now_ns());
+      } else if (!text.ok()) {
         actions_ = protocol_.on_unreadable(text.error());
       } else if (*text == nullptr) {
         continue;  // a zlib-stream message split over WebSocket messages
@@ -211,7 +218,17 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
         if (!pending_.empty()) deliver_pending(std::min(deadline, now + kDeliverSliceNs));
         continue;
       }
-      // Closed by the peer, or the connection broke (dropped TCP, TLS error, too large).
+      if (code == Errc::kTooLarge) {
+        // The transport refused a message above the cap unread and closed with 1009; a
+        // replay's transport says so where the log holds that close.
+        connection_ended(ClosedBy::kClient, 1009, message.error().message);
+        transport_->disconnect();
+        actions_ = protocol_.on_too_large(message.error(), clock_.now_ns());
+        const Outcome outcome = execute(actions_, result);
+        if (outcome != Outcome::kContinue) return outcome;
+        continue;
+      }
+      // Closed by the peer, or the connection broke (dropped TCP, TLS error).
       report(message.error());
       const auto peer = transport_->peer_close();
       if (peer) {

@@ -314,7 +314,10 @@ void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
   // its s: both are handled before duplicates are dropped.
   const bool is_ready = env.t == "READY";
   const bool is_resumed = env.t == "RESUMED";
-  if (is_ready) seq_.reset();
+  if (is_ready) {
+    seq_.reset();
+    too_large_at_.reset();  // a new session: its first message above the cap is resumed
+  }
   std::int64_t s = 0;
   if (env.s) {
     s = *env.s;
@@ -411,6 +414,27 @@ void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
     send_limiter_.record(now_ns);
     out.push_back(SendCommand{Command::kUser, std::move(frame)});
   }
+}
+
+Actions Protocol::on_too_large(const Error& error, std::int64_t now_ns) {
+  const bool again = too_large_at_ && *too_large_at_ == seq_.get();
+  too_large_at_ = seq_.get();
+  Actions out = on_closed(0, now_ns);  // the timers end; a resume if the session allows one
+  out.insert(out.begin(), ProtocolError{error});
+  if (again && !session_id_.empty()) {
+    const std::string seq = seq_.get() ? std::to_string(*seq_.get()) : "none";
+    forget_session();
+    too_large_at_.reset();
+    out.insert(out.begin() + 1,
+               ProtocolError{make_error(
+                   Errc::kTooLarge, "gateway: a message above the cap again after sequence " + seq +
+                                        " on resuming: the session is given up (what it "
+                                        "had still to send is lost); identifying anew")});
+    for (Action& a : out) {
+      if (auto* r = std::get_if<Reconnect>(&a)) r->resume = false;
+    }
+  }
+  return out;
 }
 
 Actions Protocol::on_closed(std::uint16_t code, std::int64_t now_ns) {

@@ -227,6 +227,12 @@ gateway::Result<gateway::TransportMessage> LogTransport::end_of_connection(
       open_ = false;
       return make_error(GErrc::kTransport, "connection lost: " + end->reason);
     case store::ClosedBy::kClient:
+      if (end->code == 1009) {
+        // Live refused a message above its cap here (unread, so not in the log): the replay's
+        // Gateway meets the same refusal and decides as live did.
+        open_ = false;
+        return make_error(GErrc::kTooLarge, "replay: " + end->reason);
+      }
       break;
   }
   // Live closed here and the replay has not decided to: it was the bot (identify(),

@@ -116,6 +116,11 @@ ArgResult<RecordArgs> parse_record_args(const Args& args) {
       auto n = parse_int_flag<std::uint64_t>(flag, value, 1, UINT64_MAX);
       if (!n) return bad(n.error().message);
       a.max_events = *n;
+    } else if (flag == "--max-message-bytes") {
+      // At least a page: HELLO and READY must fit. At most 4 GiB, far above any message.
+      auto n = parse_int_flag<std::uint64_t>(flag, value, 4096, std::uint64_t{1} << 32);
+      if (!n) return bad(n.error().message);
+      a.max_message_bytes = static_cast<std::size_t>(*n);
     } else if (flag == "--duration") {
       auto s = parse_positive_flag(flag, value, "a finite number of seconds greater than 0");
       if (!s) return bad(s.error().message);
@@ -144,6 +149,7 @@ int RecordSession::run(std::atomic<int>& signals) {
   std::optional<gateway::IdentifyLimiter::SessionStartLimit> starts;
   gateway::ConnectOptions connect;
   connect.ca_file = args_.ca_file;
+  connect.max_message_bytes = args_.max_message_bytes;
   if (url.empty()) {
     auto info = gateway::gateway_bot(token_, args_.api_base, connect);
     if (!info.ok()) {

@@ -11,6 +11,7 @@
 #include "flag_numbers.h"
 #include "gwtape/common/result.h"
 #include "gwtape/gateway/compression.h"
+#include "gwtape/gateway/transport.h"
 #include "gwtape/recorder/redact.h"
 #include "gwtape/store/log_writer.h"
 
@@ -27,7 +28,10 @@ struct RecordArgs {
   std::vector<recorder::RedactionRule> rules;
   std::string ca_file;
   std::uint64_t max_events = 0;  // 0: no limit
-  double duration_s = 0;         // 0: no limit
+  // The largest gateway message read (after decompression); a larger one is refused unread
+  // and the connection closed with 1009 (ConnectOptions::max_message_bytes).
+  std::size_t max_message_bytes = gateway::ConnectOptions{}.max_message_bytes;
+  double duration_s = 0;  // 0: no limit
   // --durability: kInterval (a commit every 200 ms) or kFull (every frame committed and
   // synced before the gateway goes on: a crash loses nothing that was received or sent).
   store::Durability durability = store::Durability::kInterval;

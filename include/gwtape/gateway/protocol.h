@@ -144,6 +144,12 @@ class Protocol {
   // A message the transport could not turn into a frame (corrupt compressed data): the
   // connection is not trusted; it is closed and the session resumed.
   Actions on_unreadable(const Error& error);
+  // A message above ConnectOptions::max_message_bytes ended the connection (the client closed
+  // it with 1009, unread). A resume would be sent it again: the first time the session is
+  // resumed (it may have been a one-off); when one comes again before any dispatch got
+  // through, the session is given up and the next connection identifies (what that session
+  // still had to send is lost, and said so). The replay meets the recorded 1009 end here too.
+  Actions on_too_large(const Error& error, std::int64_t now_ns);
   // A heartbeat now, as if the server had asked (op 1); nothing before HELLO.
   Actions heartbeat_now(std::int64_t now_ns);
   // A bot command (its whole frame text), sent once the session is up and a send slot is free.
@@ -197,6 +203,8 @@ class Protocol {
   std::deque<std::string> outbox_;
   Phase phase_ = Phase::kDisconnected;
   Sequence seq_;
+  // The sequence at the last message above the cap, if any (on_too_large).
+  std::optional<std::optional<std::int64_t>> too_large_at_;
   std::string session_id_;
   std::string resume_url_;
   std::int64_t interval_ns_ = 0;
