@@ -243,6 +243,10 @@ struct LogServer::Impl {
       auto cursor = (*reader)->frames(q);
       if (!cursor.ok()) return;
       std::optional<std::int64_t> prev_ts;
+      // The recorded session's last s: a dispatch at or below it is a resume's replay of one
+      // the live client already had (recorded twice, delivered once); a READY starts anew.
+      bool any_s = false;
+      std::int64_t last_s = 0;
       std::int64_t last_sent = clock->now_ns();
       for (;;) {
         auto more = (*cursor)->next();
@@ -252,9 +256,13 @@ struct LogServer::Impl {
         }
         if (!*more) break;
         const store::StoredFrame& f = (*cursor)->frame();
-        if (f.direction != store::Direction::kRecv || f.op != 0 || !f.t || *f.t == "READY" ||
-            *f.t == "RESUMED") {
-          continue;
+        if (f.direction != store::Direction::kRecv || f.op != 0 || !f.t) continue;
+        if (*f.t == "READY") any_s = false;
+        if (*f.t == "READY" || *f.t == "RESUMED") continue;
+        if (f.s) {
+          if (any_s && *f.s <= last_s) continue;
+          any_s = true;
+          last_s = *f.s;
         }
         auto d = detail::raw_field(f.text, "d");
         if (!d) continue;

@@ -128,7 +128,13 @@ TEST_CASE("record: a flood at full speed; every dispatch in the log once, memory
       kBatches * kPerBatch, seconds, kBatches * kPerBatch / seconds, peak_kb / 1024.0,
       first_kb / 1024.0, second_kb / 1024.0, rss.size());
   std::fflush(stdout);  // before the next test forks a child with a copy of the buffer
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan's quarantine holds freed memory back (256 MiB by default) and its shadow grows with
+  // it: the recorder's own memory is measured in the plain build.
+  WARN("AddressSanitizer build: RSS is ASan's, not the recorder's; not checked");
+#else
   CHECK(second_kb - first_kb < 24 * 1024);
+#endif
 }
 
 TEST_CASE("record: a dispatch above --max-message-bytes; the 1009s are in the log, replay agrees",

@@ -8,6 +8,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <catch2/generators/catch_generators.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gwtape/server/test_cert.h"
@@ -254,6 +255,47 @@ TEST_CASE("serve: a log of several connections is served as one continuous sessi
   REQUIRE(delivered_all(client, n));
   const auto frames = client.frames(gateway::Direction::kRecv);
   CHECK(without_session_events(dispatches_of(frames)) == expected);
+  CHECK(exactly_once_in_order(client.events(), static_cast<std::int64_t>(n) + 1));
+}
+
+// A resume replays what the server thinks the client missed, and the recorder keeps both copies
+// of one that was in flight (the library drops the second as a duplicate). Before, serve sent
+// both, and a client's cache applied the event twice.
+TEST_CASE("serve: dispatches a resume repeated in the log are served once", "[replay][serve]") {
+  const auto source = serve_path("dup-source.gwtape");
+  const std::size_t n = write_source_log(source, 300, 200);
+  const auto expected = source_dispatches(source);
+  const auto texts = received_texts(source);
+  const auto log = serve_path("dup.gwtape");
+  {
+    auto writer = store::LogWriter::open(log.string());
+    REQUIRE(writer.ok());
+    auto rec = (*writer)->begin_recording({});
+    REQUIRE(rec.ok());
+    std::int64_t ts = 1'000'000'000;
+    std::size_t cut = texts.size() / 2;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      const std::uint32_t conn = i < cut ? 1 : 2;
+      if (i == cut) {
+        // The second connection: RESUMED, then the last three of the first again.
+        REQUIRE((*writer)
+                    ->append({*rec, 2, ts += 1000, store::Direction::kRecv,
+                              R"({"t":"RESUMED","s":null,"op":0,"d":{}})"})
+                    .ok());
+        for (std::size_t j = cut - 3; j < cut; ++j) {
+          REQUIRE((*writer)->append({*rec, 2, ts += 1000, store::Direction::kRecv, texts[j]}).ok());
+        }
+      }
+      REQUIRE((*writer)->append({*rec, conn, ts += 1000, store::Direction::kRecv, texts[i]}).ok());
+    }
+    REQUIRE((*writer)->close().ok());
+  }
+  auto server = serve(log);
+  LiveClient client(server->url(), "t");
+  REQUIRE(delivered_all(client, n));
+  std::this_thread::sleep_for(200ms);  // anything more would come now
+  CHECK(without_session_events(dispatches_of(client.frames(gateway::Direction::kRecv))) ==
+        expected);
   CHECK(exactly_once_in_order(client.events(), static_cast<std::int64_t>(n) + 1));
 }
 
