@@ -273,10 +273,12 @@ void GatewayCore::on_identify(int id, Conn& c, std::string_view d) {
     o.connections[id - 1].session_id = sid;
     o.session_id = sid;
   });
+  // Before READY goes out: a client that has its READY finds its session already announced
+  // (what the hook starts can only reach the session through this thread, so after READY).
+  if (options_.on_identified) options_.on_identified(sid);
   if (options_.ready_d) {
     ReadyRequest rr{sid, resume_url(), req.shard, s.version};
     append_dispatch(s, "READY", options_.ready_d(rr));
-    if (options_.on_identified) options_.on_identified(sid);
     return;
   }
   append_dispatch(s, "READY", ready_json(s, req));
@@ -285,7 +287,6 @@ void GatewayCore::on_identify(int id, Conn& c, std::string_view d) {
   for (const auto& g : options_.guilds) {
     if (shard_of(g.id, count) == shard) append_dispatch(s, "GUILD_CREATE", guild_json(g));
   }
-  if (options_.on_identified) options_.on_identified(sid);
 }
 
 void GatewayCore::on_resume(int id, Conn& c, std::string_view d) {

@@ -197,7 +197,9 @@ struct LoopbackOptions {
   // Set: READY's `d` for each new session (no GUILD_CREATE of `guilds` follows). Unset: the
   // built-in READY from user_id, username, guilds...
   std::function<std::string(const ReadyRequest&)> ready_d;
-  // Set: told the id of each new session, after its READY was queued.
+  // Set: told the id of each new session just before its READY is queued, so that a client
+  // holding its READY finds the session announced (what the hook starts reaches the session
+  // through the io thread, hence after READY).
   std::function<void(const std::string& session_id)> on_identified;
 };
 
