@@ -34,6 +34,15 @@ std::vector<std::uint32_t> linked_overflow_pages(const std::string& path,
   return pages;
 }
 
+// A 400-frame log recorded by `gwtape demo` in `dir` (no dictionary: fewer than 4096 frames).
+std::string demo_log_in(TempDir& dir) {
+  const std::string log = dir.file("demo.gwtape");
+  const Run demo = gwtape({"demo", "--out", log, "--frames", "400", "--seed", "14"});
+  INFO(demo.err);
+  REQUIRE(demo.exit_code == 0);
+  return log;
+}
+
 }  // namespace
 
 // Soak seed 14, mutation 28 (4090 random bytes over a page of a block's overflow chain): SQLite's
@@ -43,10 +52,7 @@ std::vector<std::uint32_t> linked_overflow_pages(const std::string& path,
 TEST_CASE("tools: an overflow pointer past the last possible page is a corrupt log, exit 4",
           "[tools][corruption]") {
   TempDir dir;
-  const std::string log = dir.file("demo.gwtape");
-  const Run demo = gwtape({"demo", "--out", log, "--frames", "400", "--seed", "14"});
-  INFO(demo.err);
-  REQUIRE(demo.exit_code == 0);
+  const std::string log = demo_log_in(dir);
   std::string bytes = read_file(log);
   const auto pages = linked_overflow_pages(log, bytes);
   REQUIRE(!pages.empty());  // blocks of compressed frames are larger than a page
@@ -107,10 +113,7 @@ TEST_CASE("tools: replay --skip-bad on frames out of order ends", "[tools][corru
 // replay that skipped corrupt frames exits 4 (the summary still printed, bad_frames counted).
 TEST_CASE("tools: replay --skip-bad that skipped frames exits 4", "[tools][corruption]") {
   TempDir dir;
-  const std::string log = dir.file("demo.gwtape");
-  const Run demo = gwtape({"demo", "--out", log, "--frames", "400", "--seed", "14"});
-  INFO(demo.err);
-  REQUIRE(demo.exit_code == 0);
+  const std::string log = demo_log_in(dir);
   std::string bytes = read_file(log);
   // The first block's data: the first overflow page (a 400-frame demo has no dictionary).
   const auto pages = linked_overflow_pages(log, bytes);
@@ -138,10 +141,7 @@ TEST_CASE("tools: replay --skip-bad that skipped frames exits 4", "[tools][corru
 TEST_CASE("tools: a frame row moved to another connection or time is a corrupt log, exit 4",
           "[tools][corruption]") {
   TempDir dir;
-  const std::string demo_log = dir.file("demo.gwtape");
-  const Run demo = gwtape({"demo", "--out", demo_log, "--frames", "400", "--seed", "14"});
-  INFO(demo.err);
-  REQUIRE(demo.exit_code == 0);
+  const std::string demo_log = demo_log_in(dir);
   const std::pair<const char*, const char*> damages[] = {
       {"UPDATE frames SET cd = cd + 2 WHERE id = 200",
        "frame 201: connection 1 after connection 2"},
