@@ -198,9 +198,7 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
         // A decompressed message above the cap: closed with 1009 ("message too big"), the
         // client's decision whether or not the close frame gets out.
         (void)transport_->send_close(1009, "message too big");
-        connection_ended(ClosedBy::kClient, 1009, text.error().message);
-        transport_->disconnect();
-        actions_ = protocol_.on_too_large(text.error(), clock_.now_ns());
+        actions_ = refused_too_large(text.error());
       } else if (!text.ok()) {
         actions_ = protocol_.on_unreadable(text.error());
       } else if (*text == nullptr) {
@@ -221,9 +219,7 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
       if (code == Errc::kTooLarge) {
         // The transport refused a message above the cap unread and closed with 1009; a
         // replay's transport says so where the log holds that close.
-        connection_ended(ClosedBy::kClient, 1009, message.error().message);
-        transport_->disconnect();
-        actions_ = protocol_.on_too_large(message.error(), clock_.now_ns());
+        actions_ = refused_too_large(message.error());
         const Outcome outcome = execute(actions_, result);
         if (outcome != Outcome::kContinue) return outcome;
         continue;
@@ -323,6 +319,12 @@ Result<std::string*> Gateway::inflate(TransportMessage& message) {
   // Room for simdjson's padding after the text: the envelope is parsed in place.
   if (text->capacity() < text->size() + 64) text->reserve(text->size() + 64);
   return text;
+}
+
+Actions Gateway::refused_too_large(const Error& error) {
+  connection_ended(ClosedBy::kClient, 1009, error.message);
+  transport_->disconnect();
+  return protocol_.on_too_large(error, clock_.now_ns());
 }
 
 void Gateway::connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason) {

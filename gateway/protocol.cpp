@@ -417,23 +417,20 @@ void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
 }
 
 Actions Protocol::on_too_large(const Error& error, std::int64_t now_ns) {
-  const bool again = too_large_at_ && *too_large_at_ == seq_.get();
+  const bool again = too_large_at_ && *too_large_at_ == seq_.get() && !session_id_.empty();
   too_large_at_ = seq_.get();
-  Actions out = on_closed(0, now_ns);  // the timers end; a resume if the session allows one
-  out.insert(out.begin(), ProtocolError{error});
-  if (again && !session_id_.empty()) {
+  Actions out = one(ProtocolError{error});
+  if (again) {
     const std::string seq = seq_.get() ? std::to_string(*seq_.get()) : "none";
+    out.push_back(ProtocolError{make_error(
+        Errc::kTooLarge, "gateway: a message above the cap again after sequence " + seq +
+                             " on resuming: the session is given up (what it had still to "
+                             "send is lost); identifying anew")});
     forget_session();
     too_large_at_.reset();
-    out.insert(out.begin() + 1,
-               ProtocolError{make_error(
-                   Errc::kTooLarge, "gateway: a message above the cap again after sequence " + seq +
-                                        " on resuming: the session is given up (what it "
-                                        "had still to send is lost); identifying anew")});
-    for (Action& a : out) {
-      if (auto* r = std::get_if<Reconnect>(&a)) r->resume = false;
-    }
   }
+  // The timers end; a resume if the session is still there.
+  for (Action& a : on_closed(0, now_ns)) out.push_back(std::move(a));
   return out;
 }
 

@@ -71,15 +71,7 @@ void LogTransport::take() { peeked_ = false; }
 
 std::optional<std::string> LogTransport::out_of_order(const store::StoredFrame& f) {
   std::optional<std::string> bad;
-  if (last_read_ && f.conn < last_read_->first) {
-    bad = "connection " + std::to_string(f.conn) + " after connection " +
-          std::to_string(last_read_->first) + " (a recording's connections follow one another)";
-  } else if (last_read_ && f.ts_ns < last_read_->second) {
-    bad = "recorded " +
-          std::to_string(static_cast<std::uint64_t>(last_read_->second) -
-                         static_cast<std::uint64_t>(f.ts_ns)) +
-          " ns before the frame ahead of it (a recording's times never go back)";
-  }
+  if (last_read_) bad = store::order_break(last_read_->first, last_read_->second, f.conn, f.ts_ns);
   // The next frame is compared with this one even when it is passed over: one damaged row is
   // one report.
   last_read_ = {f.conn, f.ts_ns};

@@ -147,7 +147,7 @@ class Verifier {
     if (!st) return st;
     std::int64_t expected = 1;
     // Each recording's last frame: connection and time, which never go back in a sound log.
-    std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> last;
+    std::map<std::int64_t, std::pair<std::uint32_t, std::int64_t>> last;
     st = each("SELECT id, rec, cd, op, s, size, dts FROM frames ORDER BY id", [&](Stmt& s) {
       std::int64_t id = s.int64(0);
       if (id != expected) {
@@ -171,20 +171,11 @@ class Verifier {
                         std::to_string(s.int64(5)));
         return false;
       }
-      const std::int64_t conn = s.int64(2) >> 1, dts = s.int64(6);
+      const auto conn = static_cast<std::uint32_t>(s.int64(2) >> 1);
+      const std::int64_t dts = s.int64(6);  // the recording's start is the same for both
       if (auto at = last.find(rec->first); at != last.end()) {
-        const auto [last_conn, last_dts] = at->second;
-        if (conn < last_conn) {
-          problem(id, "recording " + std::to_string(rec->first) + ": connection " +
-                          std::to_string(conn) + " after connection " + std::to_string(last_conn) +
-                          " (a recording's connections follow one another)");
-          return false;
-        }
-        if (dts < last_dts) {
-          problem(id, "recording " + std::to_string(rec->first) + ": recorded " +
-                          std::to_string(static_cast<std::uint64_t>(last_dts) -
-                                         static_cast<std::uint64_t>(dts)) +
-                          " ns before the frame ahead of it (a recording's times never go back)");
+        if (auto bad = order_break(at->second.first, at->second.second, conn, dts)) {
+          problem(id, "recording " + std::to_string(rec->first) + ": " + *bad);
           return false;
         }
       }

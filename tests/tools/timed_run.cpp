@@ -15,26 +15,37 @@ extern char** environ;
 namespace gwtape::tools::testing {
 namespace {
 
+// Starts `argv` (argv[0] the program's path) with stdin and stdout from /dev/null and stderr
+// into `err_path`, or stdout and stderr both into `err_path` when `both`. -1 when it failed.
+pid_t spawn(const std::vector<std::string>& args, const std::string& err_path, bool both) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  if (both) {
+    posix_spawn_file_actions_adddup2(&actions, 2, 1);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  }
+  pid_t pid = -1;
+  if (::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
 // The stacks of process `pid`'s threads (gdb attaches, prints them and detaches), cut to a few
 // KiB; empty when gdb is not installed or does not answer within 30 s.
 std::string stacks_of(pid_t pid, const std::string& out_path) {
   const char* gdb = "/usr/bin/gdb";
   if (::access(gdb, X_OK) != 0) return {};
-  const std::string p = std::to_string(pid);
-  std::vector<std::string> args = {gdb, "-batch", "-nx", "-p", p, "-ex", "thread apply all bt 30"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t child = -1;
-  const bool spawned = ::posix_spawn(&child, gdb, &actions, nullptr, argv.data(), environ) == 0;
-  posix_spawn_file_actions_destroy(&actions);
-  if (!spawned) return {};
+  const pid_t child =
+      spawn({gdb, "-batch", "-nx", "-p", std::to_string(pid), "-ex", "thread apply all bt 30"},
+            out_path, true);
+  if (child < 0) return {};
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (::waitpid(child, nullptr, WNOHANG) != child) {
     if (std::chrono::steady_clock::now() >= until) {
@@ -69,21 +80,10 @@ std::vector<TimedRun> run_all(const std::string& program,
   std::vector<std::string> err_paths(commands.size());
   for (std::size_t i = 0; i < commands.size(); ++i) {
     err_paths[i] = scratch + "/stderr." + std::to_string(i);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, err_paths[i].c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(program.c_str()));
-    for (const auto& a : commands[i]) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    if (::posix_spawn(&pids[i], program.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-      pids[i] = -1;
-      runs[i].err = "posix_spawn failed";
-    }
-    posix_spawn_file_actions_destroy(&actions);
+    std::vector<std::string> args = {program};
+    args.insert(args.end(), commands[i].begin(), commands[i].end());
+    pids[i] = spawn(args, err_paths[i], false);
+    if (pids[i] < 0) runs[i].err = "posix_spawn failed";
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t left = 0;

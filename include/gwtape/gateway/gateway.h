@@ -184,6 +184,9 @@ class Gateway {
   Outcome lost_on_send(const Error& error, Status& result);
   Status queue(Result<std::string> frame);
   void report(const Error& error);
+  // A message above the cap ended the connection (closed with 1009, unread): its end, and what
+  // the protocol does next (Protocol::on_too_large).
+  Actions refused_too_large(const Error& error);
   // Offers the connection's end to on_end_, once per connection (the first cause wins).
   void connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason);
   // Waits `delay_ns` on the clock; close() cuts it short.

@@ -36,6 +36,26 @@ struct Frame {
   std::string text;  // the frame, byte for byte
 };
 
+// The order a recording's frames keep (the writer enforces it; verify and replay read a row
+// that breaks it as damage): connections one after another, times never going back. What is
+// wrong when a frame on connection `conn` at `ts_ns` follows one on `last_conn` at
+// `last_ts_ns`; nullopt when it is in order.
+inline std::optional<std::string> order_break(std::uint32_t last_conn, std::int64_t last_ts_ns,
+                                              std::uint32_t conn, std::int64_t ts_ns) {
+  if (conn < last_conn) {
+    return "connection " + std::to_string(conn) + " after connection " + std::to_string(last_conn) +
+           " (a recording's connections follow one another)";
+  }
+  if (ts_ns < last_ts_ns) {
+    // In unsigned arithmetic: the difference of two int64s fits 64 unsigned bits.
+    return "recorded " +
+           std::to_string(static_cast<std::uint64_t>(last_ts_ns) -
+                          static_cast<std::uint64_t>(ts_ns)) +
+           " ns before the frame ahead of it (a recording's times never go back)";
+  }
+  return std::nullopt;
+}
+
 // A frame read by LogReader has at least this many bytes of spare capacity after its text
 // (`text.capacity() >= text.size() + kTextPadding`), so that simdjson can parse it in place.
 inline constexpr std::size_t kTextPadding = 64;
