@@ -292,9 +292,11 @@ Gateway::Outcome Gateway::execute(Actions& actions, Status& result) {
       break;
     } else if (auto* fatal = std::get_if<FatalClose>(&action)) {
       transport_->disconnect();
-      result =
-          make_error(Errc::kFatalClose, "gateway closed the session with " +
-                                            std::to_string(fatal->code) + ": " + fatal->meaning);
+      result = fatal->errc != Errc::kFatalClose
+                   ? make_error(fatal->errc, "gateway: given up: " + fatal->meaning)
+                   : make_error(Errc::kFatalClose, "gateway closed the session with " +
+                                                       std::to_string(fatal->code) + ": " +
+                                                       fatal->meaning);
       if (on_fatal_) on_fatal_(result.error());
       outcome = Outcome::kFatal;
       break;

@@ -317,6 +317,7 @@ void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
   if (is_ready) {
     seq_.reset();
     too_large_at_.reset();  // a new session: its first message above the cap is resumed
+    too_large_without_session_ = 0;
   }
   std::int64_t s = 0;
   if (env.s) {
@@ -417,6 +418,18 @@ void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
 }
 
 Actions Protocol::on_too_large(const Error& error, std::int64_t now_ns) {
+  if (session_id_.empty() && ++too_large_without_session_ >= 2) {
+    Actions out = one(ProtocolError{error});
+    end_timers();
+    phase_ = Phase::kFatallyClosed;
+    out.push_back(FatalClose{1009,
+                             "a message above the cap before READY, twice in a row (" +
+                                 error.message +
+                                 "): every identify would be sent the same; raise the cap "
+                                 "(record --max-message-bytes)",
+                             Errc::kTooLarge});
+    return out;
+  }
   const bool again = too_large_at_ && *too_large_at_ == seq_.get() && !session_id_.empty();
   too_large_at_ = seq_.get();
   Actions out = one(ProtocolError{error});
@@ -434,11 +447,15 @@ Actions Protocol::on_too_large(const Error& error, std::int64_t now_ns) {
   return out;
 }
 
-Actions Protocol::on_closed(std::uint16_t code, std::int64_t now_ns) {
+void Protocol::end_timers() {
   next_beat_ns_.reset();
   hello_deadline_ns_.reset();
   identify_at_ns_.reset();
   awaiting_ack_ = false;
+}
+
+Actions Protocol::on_closed(std::uint16_t code, std::int64_t now_ns) {
+  end_timers();
   const std::string reason =
       "closed: " + std::to_string(code) + " " + std::string(close_code_meaning(code));
   if (is_fatal_close(code)) {

@@ -366,3 +366,47 @@ TEST_CASE("heartbeats are never rate-limited; the bot's commands wait for a slot
   CHECK(out.size() == 200 - user);
   CHECK(p.queued() == 0);
 }
+
+TEST_CASE("on_too_large: before any session, once identifies again, twice in a row is fatal",
+          "[gateway][protocol][limits]") {
+  SplitMix64 random(3);
+  const Error cap = gwtape::make_error(Errc::kTooLarge, "message exceeds the cap of 4096 bytes");
+  auto count = [](const Actions& actions, auto pred) {
+    std::size_t n = 0;
+    for (const Action& a : actions) n += pred(a);
+    return n;
+  };
+  Protocol p;
+  p.on_connected(0);
+  CHECK(after_hello(p, 1 * kMs, random) == Command::kIdentify);
+  // READY refused: no session to resume, a new identify.
+  auto first = p.on_too_large(cap, 2 * kMs);
+  REQUIRE(count(first, [](const Action& a) { return std::holds_alternative<Reconnect>(a); }) == 1);
+  for (const Action& a : first) {
+    if (auto* r = std::get_if<Reconnect>(&a)) CHECK_FALSE(r->resume);
+    CHECK_FALSE(std::holds_alternative<FatalClose>(a));
+  }
+  // Its READY refused too: the end, said why; no reconnect.
+  p.on_connected(3 * kMs);
+  auto second = p.on_too_large(cap, 4 * kMs);
+  CHECK(count(second, [](const Action& a) { return std::holds_alternative<Reconnect>(a); }) == 0);
+  const FatalClose* fatal = nullptr;
+  for (const Action& a : second) {
+    if (auto* f = std::get_if<FatalClose>(&a)) fatal = f;
+  }
+  REQUIRE(fatal != nullptr);
+  CHECK(fatal->errc == Errc::kTooLarge);
+  CHECK(fatal->code == 1009);
+  CHECK(fatal->meaning.find("4096") != std::string::npos);
+  CHECK(p.phase() == Phase::kFatallyClosed);
+  CHECK_FALSE(p.next_deadline_ns().has_value());
+
+  // A READY between two refusals starts the count anew: a refused dispatch is resumed.
+  Protocol q = ready_protocol(random);
+  auto after_ready = q.on_too_large(cap, 10 * kMs);
+  CHECK(count(after_ready, [](const Action& a) { return std::holds_alternative<FatalClose>(a); }) ==
+        0);
+  for (const Action& a : after_ready) {
+    if (auto* r = std::get_if<Reconnect>(&a)) CHECK(r->resume);
+  }
+}

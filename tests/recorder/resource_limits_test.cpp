@@ -9,6 +9,7 @@
 #include <catch2/catch_test_macros.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -32,7 +33,8 @@ long status_kb(pid_t pid, const std::string& field) {
   return 0;
 }
 
-std::unique_ptr<server::LoopbackGateway> start_server() {
+std::unique_ptr<server::LoopbackGateway> start_server(
+    const std::function<void(server::LoopbackOptions&)>& tweak = {}) {
   server::LoopbackOptions o;
   o.token = kToken;
   // Long: the server's op 1 (below) asks for a beat when the test needs one. A flood longer
@@ -40,6 +42,7 @@ std::unique_ptr<server::LoopbackGateway> start_server() {
   // beats) then ends the connection: docs/RELIABILITY.md#resource-limits.
   o.heartbeat_interval = 60s;
   o.max_kept_dispatches = 4096;  // the server's memory stays flat too
+  if (tweak) tweak(o);
   auto s = server::LoopbackGateway::start(o);
   INFO((s.ok() ? std::string() : s.error().message));
   REQUIRE(s.ok());
@@ -184,4 +187,46 @@ TEST_CASE("record: a dispatch above --max-message-bytes; the 1009s are in the lo
   INFO(replay.err());
   CHECK(replay.out().find("\"divergences\":0,") != std::string::npos);
   CHECK(replay.out().find("\"digest_matches_live\":true") != std::string::npos);
+}
+
+TEST_CASE("record: a READY above --max-message-bytes exits 1 naming the cap; replay agrees",
+          "[recorder][cli][limits]") {
+  const auto dir = fresh_dir("size-cap-ready");
+  const auto log = dir / "ready.gwtape";
+  auto srv = start_server([](server::LoopbackOptions& o) {
+    o.ready_d = [](const server::ReadyRequest& r) {
+      return R"({"v":10,"user":{"id":"9","username":"bot"},"guilds":[],"session_id":")" +
+             r.session_id + R"(","resume_gateway_url":")" + r.resume_gateway_url + R"(","_pad":")" +
+             std::string(200'000, 'p') + R"("})";
+    };
+  });
+  Child child(
+      {"record", "--out", log.string(), "--gateway", srv->url(), "--max-message-bytes", "65536"},
+      kToken, dir);
+  // Before: it identified again after every refused READY until --duration or a signal.
+  const int rc = child.wait(30s);
+  const std::string err = child.err();
+  INFO(err);
+  CHECK(rc == 1);
+  CHECK(err.find("before READY, twice in a row") != std::string::npos);
+  CHECK(err.find("--max-message-bytes") != std::string::npos);
+  CHECK(srv->identifies() == 2);
+
+  auto reader = store::LogReader::open(log.string());
+  REQUIRE(reader.ok());
+  auto ends = (*reader)->connection_ends(std::nullopt);
+  REQUIRE(ends.ok());
+  int refused = 0;
+  for (const auto& e : *ends) refused += e.closed_by == store::ClosedBy::kClient && e.code == 1009;
+  CHECK(refused == 2);
+  std::filesystem::create_directories(dir / "replay");
+  Child replay({"replay", log.string(), "--summary"}, nullptr, dir / "replay");
+  REQUIRE(replay.wait(30s) == 0);
+  INFO(replay.err());
+  // It identified twice and gave up, as live did; a session that did not end cleanly stores no
+  // live digest (docs/CLI.md), so there is none to match.
+  CHECK(replay.out().find("\"divergences\":0,") != std::string::npos);
+  CHECK(replay.out().find("\"connections\":2,") != std::string::npos);
+  CHECK(replay.out().find("\"digest_matches_live\":null") != std::string::npos);
+  CHECK(replay.err().find("exceeds the cap of 65536 bytes") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 // wire) and the decompressor's (small compressed, too large inflated).
 #include <catch2/catch_test_macros.hpp>
 #include <string>
+#include <thread>
 
 #include "live_gateway_util.h"
 
@@ -29,7 +30,41 @@ std::size_t closes_1009(const server::LoopbackGateway& srv) {
   return n;
 }
 
+// A READY of `pad` bytes more than the session's own fields.
+std::string big_ready(const server::ReadyRequest& r, std::size_t pad) {
+  return R"({"v":10,"user":{"id":"9","username":"bot"},"guilds":[],"session_id":")" + r.session_id +
+         R"(","resume_gateway_url":")" + r.resume_gateway_url + R"(","_pad":")" +
+         std::string(pad, 'p') + R"("})";
+}
+
 }  // namespace
+
+TEST_CASE("driver: a READY above the cap twice in a row ends the run (no identify loop)",
+          "[driver][limits]") {
+  for (Compression compress : {Compression::kNone, Compression::kZlibStream}) {
+    INFO("compression " << gateway::compression_name(compress));
+    auto srv = start_loopback(kToken, [](server::LoopbackOptions& o) {
+      o.ready_d = [](const server::ReadyRequest& r) { return big_ready(r, 2 * kCap); };
+    });
+    LiveClient client(srv->url(), kToken, compress,
+                      [](gateway::GatewayOptions& o) { o.connect.max_message_bytes = kCap; });
+    // Before: each READY refused, each reconnect identified again, without end.
+    gateway::Status st = client.wait_end(15s);
+    REQUIRE_FALSE(st.ok());
+    INFO(st.error().message);
+    CHECK(st.error().code == gateway::Errc::kTooLarge);
+    CHECK(st.error().message.find("before READY, twice in a row") != std::string::npos);
+    CHECK(st.error().message.find(std::to_string(kCap)) != std::string::npos);
+    CHECK(srv->identifies() == 2);
+    CHECK(srv->resumes() == 0);
+    // The server sees the last close after the client's run() ended.
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (closes_1009(*srv) < 2 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(10ms);
+    }
+    CHECK(closes_1009(*srv) == 2);
+  }
+}
 
 TEST_CASE("driver: a dispatch above the cap is resumed once, then the session is given up",
           "[driver][limits]") {

@@ -126,7 +126,8 @@ class Gateway {
   void on_fatal(ErrorHandler handler) { on_fatal_ = std::move(handler); }  // WSFatal
 
   // Runs the connection on this thread until close() or a fatal error. Returns ok after
-  // close(); kFatalClose with the code and its meaning; kMaxTries after `max_retries` failed
+  // close(); kFatalClose with the code and its meaning; kTooLarge when no session fits
+  // max_message_bytes (Protocol::on_too_large); kMaxTries after `max_retries` failed
   // connections in a row; kInvalidArgument for options that cannot work (no token, no intents).
   Status run();
   // run() on a background thread (the seed's Start).

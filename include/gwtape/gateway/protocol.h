@@ -62,7 +62,7 @@ enum class Phase {
   kIdentifying,    // identify due or sent, READY not yet received
   kResuming,       // resume sent, RESUMED not yet received
   kActive,         // READY or RESUMED received
-  kFatallyClosed,  // closed with 4004 or 4010-4014: no retry
+  kFatallyClosed,  // closed with 4004 or 4010-4014, or no session fits the cap: no retry
 };
 std::string_view phase_name(Phase phase);
 
@@ -84,9 +84,12 @@ struct Reconnect {
   std::int64_t delay_ns = 0;
   bool terminate = false;
 };
+// The session ended for good: the server closed with a fatal code (kFatalClose), or the client
+// closed with `code` because nothing it could do would help (`errc` says what; `meaning` why).
 struct FatalClose {
   std::uint16_t code = 0;
   std::string meaning;
+  Errc errc = Errc::kFatalClose;
 };
 struct DeliverEvent {
   std::int64_t seq = 0;
@@ -148,7 +151,10 @@ class Protocol {
   // it with 1009, unread). A resume would be sent it again: the first time the session is
   // resumed (it may have been a one-off); when one comes again before any dispatch got
   // through, the session is given up and the next connection identifies (what that session
-  // still had to send is lost, and said so). The replay meets the recorded 1009 end here too.
+  // still had to send is lost, and said so). Before any session (HELLO or READY above the cap)
+  // a new identify is tried once; a second in a row is a FatalClose: each identify would be
+  // sent the same READY, spending the day's identifies. The replay meets the recorded 1009 end
+  // here too.
   Actions on_too_large(const Error& error, std::int64_t now_ns);
   // A heartbeat now, as if the server had asked (op 1); nothing before HELLO.
   Actions heartbeat_now(std::int64_t now_ns);
@@ -193,6 +199,7 @@ class Protocol {
   void send_identify(std::int64_t now_ns, Actions& out);
   void send(Command command, Result<std::string> frame, std::int64_t now_ns, Actions& out);
   void forget_session();
+  void end_timers();  // a connection ended: no heartbeat, HELLO or identify is due on it
 
   ProtocolOptions options_;
   IdentifyData identify_;
@@ -205,6 +212,7 @@ class Protocol {
   Sequence seq_;
   // The sequence at the last message above the cap, if any (on_too_large).
   std::optional<std::optional<std::int64_t>> too_large_at_;
+  int too_large_without_session_ = 0;  // in a row, since the last READY
   std::string session_id_;
   std::string resume_url_;
   std::int64_t interval_ns_ = 0;
