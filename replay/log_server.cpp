@@ -105,6 +105,7 @@ struct Stream {
 }  // namespace
 
 struct LogServer::Impl {
+  static constexpr std::size_t kBatch = 64;  // dispatches per round trip to the io thread
   ServeOptions opt;
   std::int64_t recording = 0;
   std::int64_t ready_id = 0;
@@ -235,7 +236,25 @@ struct LogServer::Impl {
     }
     auto reader = store::LogReader::open(opt.log_path);
     if (!reader.ok()) return;
-    int since_check = 1 << 30;
+    // Dispatches go to the io thread in batches: one round trip (and one look at the client's
+    // backlog) per batch, not per dispatch. A batch is sent before a pause, before a fault,
+    // when full, and at the end of the recording.
+    std::vector<server::LoopbackDispatch> batch;
+    std::int64_t last_sent = clock->now_ns();
+    auto flush = [&] {
+      if (batch.empty()) return true;
+      if (!wait_live(*st, true)) return false;
+      std::string sid;
+      {
+        std::lock_guard lock(mu);
+        sid = st->session;
+      }
+      if (!server->dispatch_batch_to(sid, batch).ok()) return false;
+      st->position += static_cast<std::int64_t>(batch.size());
+      batch.clear();
+      last_sent = clock->now_ns();
+      return true;
+    };
     do {
       store::FrameQuery q;
       q.recording_id = recording;
@@ -247,7 +266,6 @@ struct LogServer::Impl {
       // the live client already had (recorded twice, delivered once); a READY starts anew.
       bool any_s = false;
       std::int64_t last_s = 0;
-      std::int64_t last_sent = clock->now_ns();
       for (;;) {
         auto more = (*cursor)->next();
         if (!more.ok()) {
@@ -269,31 +287,22 @@ struct LogServer::Impl {
         if (opt.speed > 0 && prev_ts) {
           // Clamped: a tiny --speed must not overflow the cast (a year is long enough).
           const auto gap = std::min(static_cast<double>(f.ts_ns - *prev_ts) / opt.speed, 3.2e16);
-          if (gap > 0 && !pause_until(last_sent + static_cast<std::int64_t>(gap))) return;
+          if (gap > 0 && (!flush() || !pause_until(last_sent + static_cast<std::int64_t>(gap)))) {
+            return;
+          }
         }
         prev_ts = f.ts_ns;
-        const std::int64_t pos = st->position + 1;
+        const std::int64_t pos = st->position + static_cast<std::int64_t>(batch.size()) + 1;
         for (std::size_t i = 0; i < opt.faults.size(); ++i) {
           if (opt.faults[i].seq != pos || st->fired[i]) continue;
-          if (!wait_live(*st, false)) return;
+          if (!flush() || !wait_live(*st, false)) return;
           st->fired[i] = true;
           do_fault(st, opt.faults[i]);
-          since_check = 1 << 30;
         }
-        // Ask the server only now and then while the client keeps up.
-        if (++since_check >= 16) {
-          if (!wait_live(*st, true)) return;
-          since_check = 0;
-        }
-        std::string sid;
-        {
-          std::lock_guard lock(mu);
-          sid = st->session;
-        }
-        if (!server->dispatch_to(sid, *f.t, *d).ok()) return;
-        st->position = pos;
-        last_sent = clock->now_ns();
+        batch.push_back({std::string(*f.t), std::move(*d)});
+        if (batch.size() >= kBatch && !flush()) return;
       }
+      if (!flush()) return;
     } while (opt.loop);
   }
 };

@@ -22,12 +22,10 @@ Result<std::int64_t> GatewayCore::dispatch(std::string_view event_name, std::str
 }
 
 Result<std::int64_t> GatewayCore::dispatch_batch(const std::vector<LoopbackDispatch>& dispatches) {
-  auto it = sessions_.find(current_session_);
-  if (it == sessions_.end()) {
+  if (sessions_.find(current_session_) == sessions_.end()) {
     return make_error(Errc::kNoSession, "loopback gateway: dispatch before any identify");
   }
-  for (const auto& d : dispatches) append_dispatch(it->second, d.t, d.d_json);
-  return it->second.seq;
+  return dispatch_batch_to(current_session_, dispatches);
 }
 
 Status GatewayCore::send_raw(std::string_view text) {
@@ -117,6 +115,16 @@ Result<std::int64_t> GatewayCore::dispatch_to(std::string_view session_id,
     return make_error(Errc::kNoSession, "loopback gateway: no session " + std::string(session_id));
   }
   return append_dispatch(it->second, event_name, d_json);
+}
+
+Result<std::int64_t> GatewayCore::dispatch_batch_to(
+    std::string_view session_id, const std::vector<LoopbackDispatch>& dispatches) {
+  auto it = sessions_.find(std::string(session_id));
+  if (it == sessions_.end()) {
+    return make_error(Errc::kNoSession, "loopback gateway: no session " + std::string(session_id));
+  }
+  for (const auto& d : dispatches) append_dispatch(it->second, d.t, d.d_json);
+  return it->second.seq;
 }
 
 Result<SessionState> GatewayCore::session_state(std::string_view session_id) {

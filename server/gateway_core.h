@@ -60,6 +60,8 @@ class GatewayCore final : public LinkHandler {
   Status ping(std::string_view payload);
   Result<std::int64_t> dispatch_to(std::string_view session_id, std::string_view event_name,
                                    std::string_view d_json);
+  Result<std::int64_t> dispatch_batch_to(std::string_view session_id,
+                                         const std::vector<LoopbackDispatch>& dispatches);
   Result<SessionState> session_state(std::string_view session_id);
   Status fault(std::string_view session_id, SessionFault kind, std::uint16_t code);
   void withhold_acks(bool withhold) { withhold_acks_ = withhold; }

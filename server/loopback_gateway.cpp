@@ -183,6 +183,11 @@ Result<std::int64_t> LoopbackGateway::dispatch_to(std::string_view session_id,
   return impl_->run<Result<std::int64_t>>(
       [&] { return impl_->core->dispatch_to(session_id, event_name, d_json); });
 }
+Result<std::int64_t> LoopbackGateway::dispatch_batch_to(
+    std::string_view session_id, const std::vector<LoopbackDispatch>& dispatches) {
+  return impl_->run<Result<std::int64_t>>(
+      [&] { return impl_->core->dispatch_batch_to(session_id, dispatches); });
+}
 Result<SessionState> LoopbackGateway::session_state(std::string_view session_id) {
   return impl_->run<Result<SessionState>>([&] { return impl_->core->session_state(session_id); });
 }

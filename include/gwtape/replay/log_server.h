@@ -7,8 +7,9 @@
 // out: a log with several connections is served as one continuous session), with the recorded
 // spacing divided by `speed`. Each client has its own stream and position; the server's resume
 // replays what a client missed. The log is streamed: each stream reads it with a cursor of its
-// own, and a stream waits while its client is away or has more than `max_backlog` messages
-// queued, so memory does not grow with the log.
+// own, hands the server its dispatches 64 at a time (fewer before a pause or a fault), and
+// waits while its client is away or has more than `max_backlog` messages queued, so memory
+// does not grow with the log.
 //
 // Positions: READY is dispatch 1 of a stream, the k-th recorded dispatch after it is k + 1
 // (the `s` a client sees when nothing was resumed). A fault `KIND@SEQ` is done once per stream

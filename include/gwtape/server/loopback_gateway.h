@@ -326,6 +326,10 @@ class LoopbackGateway {
   // live, else kept for its resume. Returns its sequence number.
   Result<std::int64_t> dispatch_to(std::string_view session_id, std::string_view event_name,
                                    std::string_view d_json);
+  // The same for many, in one call to the io thread (a serve stream's round trip per batch,
+  // not per dispatch); returns the last sequence number.
+  Result<std::int64_t> dispatch_batch_to(std::string_view session_id,
+                                         const std::vector<LoopbackDispatch>& dispatches);
   Result<SessionState> session_state(std::string_view session_id);
   // To the session's live connection (kNoConnection when it has none). `code` for kClose.
   Status fault(std::string_view session_id, SessionFault kind, std::uint16_t code = 4000);
