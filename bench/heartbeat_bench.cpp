@@ -18,8 +18,7 @@
 #include <vector>
 
 #include "bench_util.h"
-#include "gwtape/fixtures/generator.h"
-#include "gwtape/gateway/envelope.h"
+#include "generated.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/server/loopback_gateway.h"
 
@@ -133,17 +132,7 @@ int main(int argc, char** argv) {
       interval_ms = std::strtol(argv[i + 1], nullptr, 10);
   }
   if (frames == 0 || interval_ms <= 0) return bench::fail("heartbeat_bench", "bad arguments");
-  auto gen = fixtures::Generator::create({});
-  if (!gen.ok()) return bench::fail("heartbeat_bench", gen.error().message);
-  std::vector<server::LoopbackDispatch> batch;
-  gateway::EnvelopeParser envelopes;
-  while (batch.size() < frames) {
-    auto f = gen->next();
-    if (f.direction != fixtures::Direction::kRecv) continue;
-    auto env = envelopes.parse(f.text);
-    if (!env.ok() || env->op != gateway::OpCode::kDispatch || env->t == "READY") continue;
-    batch.push_back({std::string(env->t), std::string(env->d)});
-  }
+  const auto batch = bench::generated_dispatches("heartbeat_bench", frames);
   const milliseconds interval(interval_ms);
   const Row flood = run("flood, read-ahead (default)", &batch, interval, 8192, 0, 0);
   const Row direct = run("flood, read-ahead off", &batch, interval, 0, 0, 0);
