@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include "gwtape/gateway/json.h"
 #include "json_write.h"
 
 namespace gwtape::gateway {
@@ -97,6 +98,39 @@ Result<std::string> encode(const IdentifyData& d) {
     w.end_object();
   });
 }
+
+namespace {
+
+// `d` encoded with an empty token, then copied into a Secret with the token written in its
+// place: the token is never in ordinary heap memory, not even in a buffer the JSON writer
+// outgrew.
+template <class Data>
+Result<Secret> seal(const Data& d, std::string_view what) {
+  Data bare = d;  // (the copy's token is a Secret too)
+  bare.token = Secret();
+  auto text = encode(bare);
+  if (!text.ok()) return text.error();
+  if (!simdjson::validate_utf8(d.token.view().data(), d.token.size())) {
+    return make_error(Errc::kInvalidArgument, std::string(what) + ": the token is not valid UTF-8");
+  }
+  constexpr std::string_view kSlot = R"("token":")";
+  const std::size_t at = text->find(kSlot) + kSlot.size();  // d's first key, always there
+  Secret out;
+  out.append(std::string_view(*text).substr(0, at));
+  append_json_escaped(out, d.token.view());
+  out.append(std::string_view(*text).substr(at));
+  if (out.size() > kMaxPayloadBytes) {
+    return make_error(Errc::kTooLarge, std::string(what) + " payload is " +
+                                           std::to_string(out.size()) +
+                                           " bytes; the gateway accepts at most 4096");
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Secret> encode_sealed(const IdentifyData& d) { return seal(d, "identify"); }
+Result<Secret> encode_sealed(const ResumeData& d) { return seal(d, "resume"); }
 
 Result<std::string> encode(const UpdatePresenceData& d) {
   return frame(3, "presence update", [&](JsonWriter& w) { write_presence(w, d); });

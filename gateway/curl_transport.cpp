@@ -21,6 +21,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "curl_global.h"
 #include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/transport.h"
 
@@ -41,18 +42,13 @@ int set_send_buffer(void* user, curl_socket_t fd, curlsocktype purpose) {
   return CURL_SOCKOPT_OK;
 }
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(Clock& clock)
       : clock_(clock),
         system_clock_(dynamic_cast<SystemClock*>(&clock) != nullptr),
         wake_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-    global_init_once();
+    detail::curl_global_init_once();
   }
   ~CurlTransport() override {
     disconnect();

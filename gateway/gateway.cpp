@@ -274,7 +274,7 @@ Gateway::Outcome Gateway::execute(Actions& actions, Status& result) {
     if (auto* event = std::get_if<DeliverEvent>(&action)) {
       deliver(*event);
     } else if (auto* send = std::get_if<SendCommand>(&action)) {
-      if (Status st = send_frame(send->text); !st.ok()) return lost_on_send(st.error(), result);
+      if (Status st = send_frame(send->frame()); !st.ok()) return lost_on_send(st.error(), result);
     } else if (auto* error = std::get_if<ProtocolError>(&action)) {
       report(error->error);
     } else if (auto* r = std::get_if<Reconnect>(&action)) {
@@ -387,7 +387,7 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
   protocol_.on_client_close(code);
 }
 
-Status Gateway::send_frame(const std::string& text) {
+Status Gateway::send_frame(std::string_view text) {
   if (on_frame_) on_frame_({Direction::kSend, conn_.load(), stamp(clock_.now_ns()), text});
   return transport_->send_text(text);
 }

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include "curl_global.h"
+#include "gwtape/gateway/secret.h"
 #include "json_read.h"
 
 namespace gwtape::gateway {
@@ -43,8 +45,10 @@ std::size_t append_body(char* data, std::size_t size, std::size_t n, void* user)
 }
 
 // GETs url; returns the body of a 200 answer.
-Result<std::string> get(const std::string& url, const std::string& authorization,
+// `authorization` is the whole header line, a Secret: it carries the token.
+Result<std::string> get(const std::string& url, const Secret& authorization,
                         const ConnectOptions& options) {
+  detail::curl_global_init_once();
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) return make_error(Errc::kTransport, "curl_easy_init failed");
   std::string body;
@@ -106,7 +110,7 @@ Status parse_body(std::string body, const std::string& what, T& out) {
 
 Result<std::string> gateway_url(std::string_view api_base, const ConnectOptions& options) {
   const std::string url = std::string(api_base) + "/gateway";
-  auto body = get(url, "", options);
+  auto body = get(url, Secret(), options);
   if (!body.ok()) return body.error();
   GatewayBotInfo info;
   if (Status st = parse_body(std::move(*body), "GET " + url, info); !st.ok()) return st.error();
@@ -118,7 +122,9 @@ Result<std::string> gateway_url(std::string_view api_base, const ConnectOptions&
 Result<GatewayBotInfo> gateway_bot(std::string_view token, std::string_view api_base,
                                    const ConnectOptions& options) {
   const std::string url = std::string(api_base) + "/gateway/bot";
-  auto body = get(url, "Authorization: Bot " + std::string(token), options);
+  Secret authorization("Authorization: Bot ");
+  authorization.append(token);
+  auto body = get(url, authorization, options);
   if (!body.ok()) return body.error();
   GatewayBotInfo info;
   if (Status st = parse_body(std::move(*body), "GET " + url, info); !st.ok()) return st.error();

@@ -8,7 +8,11 @@
 
 namespace gwtape::gateway {
 
-void append_json_escaped(std::string& out, std::string_view text) {
+namespace {
+
+// The rule itself, for both kinds of output (Out: std::string or Secret).
+template <class Out>
+void escape_into(Out& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::size_t run = 0;  // start of the bytes not yet copied: copied in one go up to an escape
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -18,34 +22,39 @@ void append_json_escaped(std::string& out, std::string_view text) {
     run = i + 1;
     switch (c) {
       case '"':
-        out += "\\\"";
+        out.append("\\\"");
         break;
       case '\\':
-        out += "\\\\";
+        out.append("\\\\");
         break;
       case '\b':
-        out += "\\b";
+        out.append("\\b");
         break;
       case '\f':
-        out += "\\f";
+        out.append("\\f");
         break;
       case '\n':
-        out += "\\n";
+        out.append("\\n");
         break;
       case '\r':
-        out += "\\r";
+        out.append("\\r");
         break;
       case '\t':
-        out += "\\t";
+        out.append("\\t");
         break;
-      default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 0xf];
+      default: {
+        const char u[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out.append(std::string_view(u, sizeof u));
+      }
     }
   }
   out.append(text.substr(run));
 }
+
+}  // namespace
+
+void append_json_escaped(std::string& out, std::string_view text) { escape_into(out, text); }
+void append_json_escaped(Secret& out, std::string_view text) { escape_into(out, text); }
 
 }  // namespace gwtape::gateway
 

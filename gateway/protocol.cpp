@@ -147,7 +147,16 @@ void Protocol::send(Command command, Result<std::string> frame, std::int64_t now
     return;
   }
   send_limiter_.record(now_ns);
-  out.push_back(SendCommand{command, std::move(*frame)});
+  out.push_back(SendCommand{command, std::move(*frame), {}});
+}
+
+void Protocol::send(Command command, Result<Secret> frame, std::int64_t now_ns, Actions& out) {
+  if (!frame.ok()) {
+    out.push_back(ProtocolError{frame.error()});
+    return;
+  }
+  send_limiter_.record(now_ns);
+  out.push_back(SendCommand{command, {}, std::move(*frame)});
 }
 
 void Protocol::send_heartbeat(std::int64_t now_ns, Actions& out) {
@@ -161,7 +170,7 @@ void Protocol::send_heartbeat(std::int64_t now_ns, Actions& out) {
 void Protocol::send_identify(std::int64_t now_ns, Actions& out) {
   identify_at_ns_.reset();
   limiter_->spend(now_ns);
-  send(Command::kIdentify, encode(identify_), now_ns, out);
+  send(Command::kIdentify, encode_sealed(identify_), now_ns, out);
 }
 
 Actions Protocol::on_unreadable(const Error& error) {
@@ -250,8 +259,9 @@ void Protocol::on_hello(const Envelope& env, std::int64_t now_ns, Random& random
   if (!last_ack_ns_) last_ack_ns_ = now_ns;
   if (can_resume(now_ns)) {
     phase_ = Phase::kResuming;
-    send(Command::kResume, encode(ResumeData{identify_.token, session_id_, seq_.get().value_or(0)}),
-         now_ns, out);
+    send(Command::kResume,
+         encode_sealed(ResumeData{identify_.token, session_id_, seq_.get().value_or(0)}), now_ns,
+         out);
     return;
   }
   forget_session();
@@ -413,7 +423,7 @@ void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
     std::string frame = std::move(outbox_.front());
     outbox_.pop_front();
     send_limiter_.record(now_ns);
-    out.push_back(SendCommand{Command::kUser, std::move(frame)});
+    out.push_back(SendCommand{Command::kUser, std::move(frame), {}});
   }
 }
 

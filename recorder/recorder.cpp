@@ -15,8 +15,7 @@ void Recorder::on_frame(const gateway::FrameRecord& frame) {
   out.ts_ns = frame.wall_ns;
   out.direction = frame.direction == gateway::Direction::kSend ? store::Direction::kSend
                                                                : store::Direction::kRecv;
-  out.text.assign(frame.text);
-  masked_ += static_cast<std::uint64_t>(mask_.apply(out.text));
+  masked_ += static_cast<std::uint64_t>(mask_.append_masked(frame.text, out.text));
   if (!rules_.empty() && frame.direction == gateway::Direction::kRecv) {
     redacted_ += static_cast<std::uint64_t>(redact(out.text, rules_));
   }

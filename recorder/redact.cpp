@@ -7,30 +7,47 @@
 #include "gwtape/gateway/json_path.h"
 
 namespace gwtape::recorder {
-namespace {
 
-int replace_all(std::string& text, const std::string& needle, std::string_view with) {
-  if (needle.empty()) return 0;
+TokenMask::TokenMask(gateway::Secret token) : token_(std::move(token)) {
+  // The token as a payload spells it inside a JSON string (gwtape's one escaping rule).
+  gateway::Secret escaped;
+  gateway::append_json_escaped(escaped, token_.view());
+  if (escaped.view() != token_.view()) escaped_ = std::move(escaped);
+}
+
+int TokenMask::append_masked(std::string_view text, std::string& out) const {
+  if (token_.empty()) {
+    out.append(text);
+    return 0;
+  }
   int n = 0;
-  for (std::size_t pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + with.size())) {
-    text.replace(pos, needle.size(), with);
+  std::size_t pos = 0;
+  for (;;) {
+    // The earlier of the two spellings (they cannot overlap: each is a whole token).
+    std::size_t hit = text.find(token_.view(), pos);
+    std::size_t len = token_.size();
+    if (!escaped_.empty()) {
+      const std::size_t e = text.find(escaped_.view(), pos);
+      if (e < hit) {
+        hit = e;
+        len = escaped_.size();
+      }
+    }
+    if (hit == std::string_view::npos) break;
+    out.append(text.substr(pos, hit - pos));
+    out.append(kTokenMarker);
+    pos = hit + len;
     ++n;
   }
+  out.append(text.substr(pos));
   return n;
 }
 
-}  // namespace
-
-TokenMask::TokenMask(std::string token) : token_(std::move(token)) {
-  // The token as a payload spells it inside a JSON string (gwtape's one escaping rule).
-  std::string escaped;
-  gateway::append_json_escaped(escaped, token_);
-  if (escaped != token_) escaped_ = std::move(escaped);
-}
-
 int TokenMask::apply(std::string& frame) const {
-  return replace_all(frame, token_, kTokenMarker) + replace_all(frame, escaped_, kTokenMarker);
+  std::string masked;
+  const int n = append_masked(frame, masked);
+  if (n > 0) frame = std::move(masked);
+  return n;
 }
 
 Result<RedactionRule> RedactionRule::parse(std::string_view spec) {

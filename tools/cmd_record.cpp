@@ -64,9 +64,10 @@ std::atomic<int> g_signals{0};
 // Reads DISCORD_TOKEN and wipes it from the process. unsetenv alone only drops environ's
 // pointer: the bytes stay in the initial environment block, which is what /proc/PID/environ
 // shows (and a core dump holds), so every DISCORD_TOKEN= entry's value is overwritten first.
-std::string take_token() {
+// The token goes straight into a Secret (out of core dumps), never into a std::string.
+gateway::Secret take_token() {
   constexpr std::string_view kName = "DISCORD_TOKEN=";
-  std::string token;
+  gateway::Secret token;
   bool found = false;
   for (char** entry = environ; entry && *entry; ++entry) {
     if (std::string_view(*entry).substr(0, kName.size()) != kName) continue;
@@ -93,7 +94,7 @@ int run(const Args& args) {
   auto parsed = parse_record_args(args);
   if (!parsed.ok()) return usage_error(kRecordCommand, parsed.error().message);
   RecordArgs a = std::move(*parsed);
-  const std::string token = take_token();
+  gateway::Secret token = take_token();
   if (token.empty()) {
     return usage_error(kRecordCommand,
                        "DISCORD_TOKEN is not set: export your bot token in that variable "
@@ -105,7 +106,7 @@ int run(const Args& args) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  RecordSession session(std::move(a), token);
+  RecordSession session(std::move(a), std::move(token));
   const int code = session.run(g_signals);
   return code;
 }

@@ -11,6 +11,7 @@
 #include "flag_numbers.h"
 #include "gwtape/common/result.h"
 #include "gwtape/gateway/compression.h"
+#include "gwtape/gateway/secret.h"
 #include "gwtape/gateway/transport.h"
 #include "gwtape/recorder/redact.h"
 #include "gwtape/store/log_writer.h"
@@ -42,7 +43,7 @@ struct RecordArgs {
 
 class RecordSession {
  public:
-  RecordSession(RecordArgs args, std::string token)
+  RecordSession(RecordArgs args, gateway::Secret token)
       : args_(std::move(args)), token_(std::move(token)) {}
   // Runs until a signal (signals > 0), --max-events, --duration or the gateway's end.
   // Returns the process exit code.
@@ -50,7 +51,7 @@ class RecordSession {
 
  private:
   RecordArgs args_;
-  std::string token_;
+  gateway::Secret token_;
 };
 
 }  // namespace gwtape::tools

@@ -157,3 +157,43 @@ TEST_CASE("send(op, raw) checks its JSON", "[gateway][commands]") {
   CHECK(encode_raw(3, R"({"status":)").error().code == Errc::kInvalidArgument);
   CHECK(encode_raw(300, "null").error().code == Errc::kInvalidArgument);
 }
+
+TEST_CASE("encode_sealed: the same bytes and the same errors as encode, in a Secret",
+          "[gateway][commands][secrets]") {
+  IdentifyData id;
+  id.token = every_escape();
+  id.intents = intents::kGuilds;
+  id.shard = std::array<std::int32_t, 2>{0, 2};
+  UpdatePresenceData presence;
+  presence.activities.push_back(
+      Activity{"a \"token\":\" lookalike", 0, std::nullopt, std::nullopt});
+  id.presence = presence;
+  auto plain = encode(id);
+  auto sealed = encode_sealed(id);
+  REQUIRE(plain.ok());
+  REQUIRE(sealed.ok());
+  CHECK(sealed->view() == *plain);
+  for (const char* token : {"", "MTk4NjIy.Gx-q_z", "x"}) {
+    ResumeData r{token, "session \"1\"", 42};
+    INFO(token);
+    CHECK(encode_sealed(r)->view() == *encode(r));
+  }
+  // The limit counts the token: at it fine, one byte over refused, as encode does.
+  const std::size_t overhead = encode(ResumeData{"", "s", 1})->size();
+  CHECK(encode_sealed(ResumeData{std::string(kMaxPayloadBytes - overhead, 'x'), "s", 1})->size() ==
+        kMaxPayloadBytes);
+  auto big = encode_sealed(ResumeData{std::string(kMaxPayloadBytes - overhead + 1, 'x'), "s", 1});
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().code == Errc::kTooLarge);
+  // A token that is not UTF-8: refused, named, not repeated.
+  id.token = "bad \xc3\x28 utf8";
+  auto bad = encode_sealed(id);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == Errc::kInvalidArgument);
+  CHECK(bad.error().message.find("token") != std::string::npos);
+  CHECK(bad.error().message.find("utf8") == std::string::npos);
+  // The other arguments are checked as encode checks them.
+  id.token = "t";
+  id.large_threshold = 251;
+  CHECK(encode_sealed(id).error().code == Errc::kInvalidArgument);
+}

@@ -17,6 +17,7 @@
 
 #include "gwtape/gateway/errors.h"
 #include "gwtape/gateway/model.h"
+#include "gwtape/gateway/secret.h"
 
 namespace gwtape::gateway {
 
@@ -64,7 +65,7 @@ struct UpdatePresenceData {
 };
 
 struct IdentifyData {
-  std::string token;
+  Secret token;  // kept out of core dumps (secret.h); assign it from any string
   IdentifyProperties properties;
   std::uint64_t intents = 0;  // required since v8
   // (No payload compression: identify says "compress": false; use transport compression.)
@@ -74,7 +75,7 @@ struct IdentifyData {
 };
 
 struct ResumeData {
-  std::string token;
+  Secret token;
   std::string session_id;
   std::int64_t seq = 0;
 };
@@ -113,10 +114,14 @@ struct RequestChannelInfoData {
 
 // op 1; d is the last sequence number received, or null before any.
 Result<std::string> encode_heartbeat(std::optional<std::int64_t> last_seq);
-Result<std::string> encode(const IdentifyData& data);                 // op 2
-Result<std::string> encode(const UpdatePresenceData& data);           // op 3
-Result<std::string> encode(const UpdateVoiceStateData& data);         // op 4
-Result<std::string> encode(const ResumeData& data);                   // op 6
+Result<std::string> encode(const IdentifyData& data);          // op 2
+Result<std::string> encode(const UpdatePresenceData& data);    // op 3
+Result<std::string> encode(const UpdateVoiceStateData& data);  // op 4
+Result<std::string> encode(const ResumeData& data);            // op 6
+// Identify and resume as the client sends them: the same bytes as encode(), in a Secret, the
+// token never copied to ordinary memory on the way (encode() returns it in a std::string).
+Result<Secret> encode_sealed(const IdentifyData& data);
+Result<Secret> encode_sealed(const ResumeData& data);
 Result<std::string> encode(const RequestGuildMembersData& data);      // op 8
 Result<std::string> encode(const GuildSubscribeData& data);           // op 14
 Result<std::string> encode(const RequestSoundboardSoundsData& data);  // op 31

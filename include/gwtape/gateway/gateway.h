@@ -180,7 +180,7 @@ class Gateway {
   // A received message through the connection's decompressor; nullptr while a zlib-stream
   // message is still incomplete; an error for corrupt compressed data.
   Result<std::string*> inflate(TransportMessage& message);
-  Status send_frame(const std::string& text);
+  Status send_frame(std::string_view text);
   // A send failed: the connection is gone, the protocol decides how to come back.
   Outcome lost_on_send(const Error& error, Status& result);
   Status queue(Result<std::string> frame);

@@ -47,6 +47,7 @@
 
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/model.h"
+#include "gwtape/gateway/secret.h"
 
 namespace gwtape::gateway {
 
@@ -55,6 +56,7 @@ namespace gwtape::gateway {
 // passes through). gwtape's one escaping rule: outgoing payloads, canonical JSON, the
 // recorder's search for the token as a payload spells it, and the tools' output all use it.
 void append_json_escaped(std::string& out, std::string_view text);
+void append_json_escaped(Secret& out, std::string_view text);  // the same, into a Secret
 
 // The event's payload (its `d`) as canonical JSON; the event's name is not included.
 std::string to_json(const Event& event);

@@ -69,10 +69,13 @@ std::string_view phase_name(Phase phase);
 // What a frame to send is, for the driver's bookkeeping and the replay's comparison.
 enum class Command { kHeartbeat, kIdentify, kResume, kUser };
 
-// Send this frame now (it is already encoded and counted against the send limit).
+// Send this frame now (it is already encoded and counted against the send limit). Identify
+// and resume carry the token: their text is `sealed` (secret.h), `text` is empty.
 struct SendCommand {
   Command command;
   std::string text;
+  Secret sealed;
+  std::string_view frame() const { return sealed.empty() ? std::string_view(text) : sealed.view(); }
 };
 // Close the connection (when one is open) with `close_code` — at once when `terminate`, else
 // waiting for the peer's close — wait `delay_ns`, connect again and then resume (`resume`) or
@@ -198,6 +201,7 @@ class Protocol {
   void schedule_identify(std::int64_t now_ns, Actions& out);
   void send_identify(std::int64_t now_ns, Actions& out);
   void send(Command command, Result<std::string> frame, std::int64_t now_ns, Actions& out);
+  void send(Command command, Result<Secret> frame, std::int64_t now_ns, Actions& out);
   void forget_session();
   void end_timers();  // a connection ended: no heartbeat, HELLO or identify is due on it
 

@@ -24,7 +24,7 @@
 namespace gwtape::recorder {
 
 struct RecorderOptions {
-  std::string token;                 // masked wherever it appears (op 2 and op 6 carry it)
+  gateway::Secret token;             // masked wherever it appears (op 2 and op 6 carry it)
   std::vector<RedactionRule> rules;  // --redact
 };
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gwtape/common/result.h"
+#include "gwtape/gateway/secret.h"
 #include "gwtape/store/frame.h"
 
 namespace gwtape::recorder {
@@ -28,15 +29,21 @@ using Status = gwtape::Result<void, Errc>;
 inline constexpr std::string_view kTokenMarker = store::kTokenMarker;
 inline constexpr std::string_view kRedactedMarker = "[redacted]";
 
+// The token (and its JSON-escaped spelling) replaced by kTokenMarker. The mask keeps the token
+// in a gateway::Secret, out of core dumps.
 class TokenMask {
  public:
-  explicit TokenMask(std::string token);
+  explicit TokenMask(gateway::Secret token);
   // Replaces the token in place; returns how many occurrences were masked.
   int apply(std::string& frame) const;
+  // Appends `text` to `out` masked, the token never copied (what the recorder does with the
+  // frames it is handed: an identify's token never reaches ordinary memory); returns how many
+  // occurrences were masked.
+  int append_masked(std::string_view text, std::string& out) const;
 
  private:
-  std::string token_;
-  std::string escaped_;  // the token as JSON-escaped text, when that differs
+  gateway::Secret token_;
+  gateway::Secret escaped_;  // the token as JSON-escaped text, when that differs
 };
 
 class RedactionRule {
