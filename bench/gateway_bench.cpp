@@ -15,8 +15,7 @@
 #include <vector>
 
 #include "bench_util.h"
-#include "gwtape/fixtures/generator.h"
-#include "gwtape/gateway/envelope.h"
+#include "generated.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/server/loopback_gateway.h"
 
@@ -89,23 +88,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--frames") == 0) frames = std::strtoull(argv[i + 1], nullptr, 10);
   }
-  auto gen = fixtures::Generator::create({});
-  if (!gen.ok()) {
-    std::fprintf(stderr, "gateway_bench: %s\n", gen.error().message.c_str());
-    return 1;
-  }
   // Generated dispatches, after the opening (the server makes its own READY).
-  std::vector<server::LoopbackDispatch> batch;
   std::uint64_t bytes = 0;
-  gateway::EnvelopeParser envelopes;
-  while (batch.size() < frames) {
-    auto f = gen->next();
-    if (f.direction != fixtures::Direction::kRecv) continue;
-    auto env = envelopes.parse(f.text);
-    if (!env.ok() || env->op != gateway::OpCode::kDispatch || env->t == "READY") continue;
-    batch.push_back({std::string(env->t), std::string(env->d)});
-    bytes += f.text.size();
-  }
+  const auto batch = bench::generated_dispatches("gateway_bench", frames, &bytes);
   std::printf(
       "Live client throughput, %zu generated dispatches (%.1f MB), loopback server in "
       "the same process\n\n",

@@ -5,6 +5,7 @@
 // Thread-safety: pure function. Lifetimes: the vector owns its strings.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -16,8 +17,9 @@
 
 namespace gwtape::bench {
 
-inline std::vector<server::LoopbackDispatch> generated_dispatches(const char* bench,
-                                                                  std::size_t count) {
+// `count` dispatches; `text_bytes`, when given, gets the size of their whole frames' text.
+inline std::vector<server::LoopbackDispatch> generated_dispatches(
+    const char* bench, std::size_t count, std::uint64_t* text_bytes = nullptr) {
   auto gen = fixtures::Generator::create({});
   if (!gen.ok()) std::exit(fail(bench, gen.error().message));
   std::vector<server::LoopbackDispatch> out;
@@ -28,6 +30,7 @@ inline std::vector<server::LoopbackDispatch> generated_dispatches(const char* be
     auto env = envelopes.parse(f.text);
     if (!env.ok() || env->op != gateway::OpCode::kDispatch || env->t == "READY") continue;
     out.push_back({std::string(env->t), std::string(env->d)});
+    if (text_bytes != nullptr) *text_bytes += f.text.size();
   }
   return out;
 }

@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "bench_util.h"
-#include "gwtape/fixtures/generator.h"
-#include "gwtape/gateway/envelope.h"
+#include "generated.h"
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/recorder/recorder.h"
 #include "gwtape/server/loopback_gateway.h"
@@ -107,17 +106,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--frames") == 0) frames = std::strtoull(argv[i + 1], nullptr, 10);
   }
-  auto gen = fixtures::Generator::create({});
-  if (!gen.ok()) return 1;
-  std::vector<server::LoopbackDispatch> batch;
-  gateway::EnvelopeParser envelopes;
-  while (batch.size() < frames) {
-    auto f = gen->next();
-    if (f.direction != fixtures::Direction::kRecv) continue;
-    auto env = envelopes.parse(f.text);
-    if (!env.ok() || env->op != gateway::OpCode::kDispatch || env->t == "READY") continue;
-    batch.push_back({std::string(env->t), std::string(env->d)});
-  }
+  const auto batch = bench::generated_dispatches("recorder_bench", frames);
   // Alternate the two modes so that both see the same background load; keep the better run.
   RunResult plain = run(false, batch), recorded = run(true, batch);
   RunResult plain2 = run(false, batch), recorded2 = run(true, batch);

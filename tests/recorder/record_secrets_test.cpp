@@ -22,21 +22,27 @@ namespace {
 
 constexpr const char* kToken = "record.TEST-secret.9f3c1a7e5b";
 
-}  // namespace
-
-TEST_CASE("record: the token is gone from /proc/PID/environ and never in cmdline",
-          "[recorder][cli][secrets]") {
-  const auto dir = fresh_dir("secrets");
+// A gateway that checks the token (identified means the recorder read it first).
+std::unique_ptr<server::LoopbackGateway> start_server() {
   server::LoopbackOptions o;
   o.token = kToken;
   o.heartbeat_interval = 500ms;
   auto srv = server::LoopbackGateway::start(o);
   REQUIRE(srv.ok());
-  Child child({"record", "--out", (dir / "s.gwtape").string(), "--gateway", (*srv)->url()}, kToken,
+  return std::move(*srv);
+}
+
+}  // namespace
+
+TEST_CASE("record: the token is gone from /proc/PID/environ and never in cmdline",
+          "[recorder][cli][secrets]") {
+  const auto dir = fresh_dir("secrets");
+  auto srv = start_server();
+  Child child({"record", "--out", (dir / "s.gwtape").string(), "--gateway", srv->url()}, kToken,
               dir);
   // The server checks the token: identified means the recorder read it before wiping it.
-  REQUIRE((*srv)->wait_until_identified(10s));
-  REQUIRE((*srv)->identifies() == 1);
+  REQUIRE(srv->wait_until_identified(10s));
+  REQUIRE(srv->identifies() == 1);
   const std::string proc = "/proc/" + std::to_string(child.pid());
   const std::string environ_block = slurp(proc + "/environ");
   const std::string cmdline = slurp(proc + "/cmdline");
@@ -81,20 +87,16 @@ TEST_CASE("record: a core dump of a running record holds no copy of the token",
   return;
 #endif
   const auto dir = fresh_dir("secrets-core");
-  server::LoopbackOptions o;
-  o.token = kToken;
-  o.heartbeat_interval = 500ms;
-  auto srv = server::LoopbackGateway::start(o);
-  REQUIRE(srv.ok());
+  auto srv = start_server();
   // Through the REST call too (its Authorization header), then a resume (op 6 carries the
   // token as well) and a few beats.
-  const std::string api = "http" + (*srv)->url().substr(2) + "/api/v10";
+  const std::string api = "http" + srv->url().substr(2) + "/api/v10";
   Child child({"record", "--out", (dir / "c.gwtape").string(), "--api", api, "--compress", "none"},
               kToken, dir);
-  REQUIRE((*srv)->wait_until_identified(10s));
-  REQUIRE((*srv)->close(4000, "resume, please").ok());
-  REQUIRE((*srv)->wait_for_resumes(1, 10s));
-  REQUIRE((*srv)->dispatch("MESSAGE_CREATE", R"({"id":"1","channel_id":"2","content":"x"})").ok());
+  REQUIRE(srv->wait_until_identified(10s));
+  REQUIRE(srv->close(4000, "resume, please").ok());
+  REQUIRE(srv->wait_for_resumes(1, 10s));
+  REQUIRE(srv->dispatch("MESSAGE_CREATE", R"({"id":"1","channel_id":"2","content":"x"})").ok());
   std::this_thread::sleep_for(1200ms);
   REQUIRE(child.running());
   // gdb's gcore as root: neither PR_SET_DUMPABLE nor ptrace limits keep it out, so what the
@@ -110,11 +112,11 @@ TEST_CASE("record: a core dump of a running record holds no copy of the token",
   REQUIRE(dump.size() > 1'000'000);
   // The process's own memory is in it (its gateway URL, say), the token is not: not whole,
   // and no tail of it (a freed copy keeps all but the allocator's first bytes).
-  CHECK(dump.find((*srv)->url()) != std::string::npos);
+  CHECK(dump.find(srv->url()) != std::string::npos);
   CHECK(dump.find(kToken) == std::string::npos);
   const std::string tail = std::string(kToken).substr(std::string(kToken).size() - 12);
   CHECK(dump.find(tail) == std::string::npos);
   child.signal(SIGINT);
   REQUIRE(child.wait() == 0);
-  CHECK((*srv)->identifies() == 1);
+  CHECK(srv->identifies() == 1);
 }

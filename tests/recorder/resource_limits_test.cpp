@@ -49,6 +49,27 @@ std::unique_ptr<server::LoopbackGateway> start_server(
   return std::move(*s);
 }
 
+// The 1009 ends the recorder wrote (its own closes with 1009), and `gwtape replay LOG
+// --summary` of the log in a fresh process (what it printed; exit 0 required).
+int refused_ends(const std::filesystem::path& log) {
+  auto reader = store::LogReader::open(log.string());
+  REQUIRE(reader.ok());
+  auto ends = (*reader)->connection_ends(std::nullopt);
+  REQUIRE(ends.ok());
+  int refused = 0;
+  for (const auto& e : *ends) refused += e.closed_by == store::ClosedBy::kClient && e.code == 1009;
+  return refused;
+}
+struct Summary {
+  std::string out, err;
+};
+Summary replay_summary(const std::filesystem::path& dir, const std::filesystem::path& log) {
+  std::filesystem::create_directories(dir / "replay");
+  Child replay({"replay", log.string(), "--summary"}, nullptr, dir / "replay");
+  REQUIRE(replay.wait(30s) == 0);
+  return {replay.out(), replay.err()};
+}
+
 // Asks for a heartbeat (server op 1, sent after everything queued before it) and waits until
 // one carries `seq`: the client has read every dispatch up to it.
 bool settled(server::LoopbackGateway& srv, std::int64_t seq, std::chrono::milliseconds timeout) {
@@ -169,24 +190,22 @@ TEST_CASE("record: a dispatch above --max-message-bytes; the 1009s are in the lo
   CHECK(err.find("exceeds the cap of 65536 bytes") != std::string::npos);
   CHECK(err.find("the session is given up") != std::string::npos);
 
-  auto reader = store::LogReader::open(log.string());
-  REQUIRE(reader.ok());
-  auto ends = (*reader)->connection_ends(std::nullopt);
-  REQUIRE(ends.ok());
-  int refused = 0;
-  for (const auto& e : *ends) {
-    refused += e.closed_by == store::ClosedBy::kClient && e.code == 1009 &&
-               e.reason.find("65536") != std::string::npos;
+  CHECK(refused_ends(log) == 2);
+  {
+    auto reader = store::LogReader::open(log.string());
+    REQUIRE(reader.ok());
+    auto ends = (*reader)->connection_ends(std::nullopt);
+    REQUIRE(ends.ok());
+    for (const auto& e : *ends) {
+      if (e.code == 1009) CHECK(e.reason.find("65536") != std::string::npos);
+    }
   }
-  CHECK(refused == 2);
   // The replay meets the recorded 1009s where live did and decides as it did: the same
   // identifies and resumes, the live digest.
-  std::filesystem::create_directories(dir / "replay");
-  Child replay({"replay", log.string(), "--summary"}, nullptr, dir / "replay");
-  REQUIRE(replay.wait(30s) == 0);
-  INFO(replay.err());
-  CHECK(replay.out().find("\"divergences\":0,") != std::string::npos);
-  CHECK(replay.out().find("\"digest_matches_live\":true") != std::string::npos);
+  const Summary replay = replay_summary(dir, log);
+  INFO(replay.err);
+  CHECK(replay.out.find("\"divergences\":0,") != std::string::npos);
+  CHECK(replay.out.find("\"digest_matches_live\":true") != std::string::npos);
 }
 
 TEST_CASE("record: a READY above --max-message-bytes exits 1 naming the cap; replay agrees",
@@ -212,21 +231,13 @@ TEST_CASE("record: a READY above --max-message-bytes exits 1 naming the cap; rep
   CHECK(err.find("--max-message-bytes") != std::string::npos);
   CHECK(srv->identifies() == 2);
 
-  auto reader = store::LogReader::open(log.string());
-  REQUIRE(reader.ok());
-  auto ends = (*reader)->connection_ends(std::nullopt);
-  REQUIRE(ends.ok());
-  int refused = 0;
-  for (const auto& e : *ends) refused += e.closed_by == store::ClosedBy::kClient && e.code == 1009;
-  CHECK(refused == 2);
-  std::filesystem::create_directories(dir / "replay");
-  Child replay({"replay", log.string(), "--summary"}, nullptr, dir / "replay");
-  REQUIRE(replay.wait(30s) == 0);
-  INFO(replay.err());
+  CHECK(refused_ends(log) == 2);
+  const Summary replay = replay_summary(dir, log);
+  INFO(replay.err);
   // It identified twice and gave up, as live did; a session that did not end cleanly stores no
   // live digest (docs/CLI.md), so there is none to match.
-  CHECK(replay.out().find("\"divergences\":0,") != std::string::npos);
-  CHECK(replay.out().find("\"connections\":2,") != std::string::npos);
-  CHECK(replay.out().find("\"digest_matches_live\":null") != std::string::npos);
-  CHECK(replay.err().find("exceeds the cap of 65536 bytes") != std::string::npos);
+  CHECK(replay.out.find("\"divergences\":0,") != std::string::npos);
+  CHECK(replay.out.find("\"connections\":2,") != std::string::npos);
+  CHECK(replay.out.find("\"digest_matches_live\":null") != std::string::npos);
+  CHECK(replay.err.find("exceeds the cap of 65536 bytes") != std::string::npos);
 }
