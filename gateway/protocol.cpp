@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <type_traits>
 
 namespace gwtape::gateway {
 namespace {
@@ -141,22 +142,20 @@ std::optional<std::int64_t> Protocol::next_deadline_ns() const {
   return at;
 }
 
-void Protocol::send(Command command, Result<std::string> frame, std::int64_t now_ns, Actions& out) {
+template <class Text>
+void Protocol::send(Command command, Result<Text> frame, std::int64_t now_ns, Actions& out) {
   if (!frame.ok()) {
     out.push_back(ProtocolError{frame.error()});
     return;
   }
   send_limiter_.record(now_ns);
-  out.push_back(SendCommand{command, std::move(*frame), {}});
-}
-
-void Protocol::send(Command command, Result<Secret> frame, std::int64_t now_ns, Actions& out) {
-  if (!frame.ok()) {
-    out.push_back(ProtocolError{frame.error()});
-    return;
+  SendCommand cmd{command, {}, {}};
+  if constexpr (std::is_same_v<Text, Secret>) {
+    cmd.sealed = std::move(*frame);
+  } else {
+    cmd.text = std::move(*frame);
   }
-  send_limiter_.record(now_ns);
-  out.push_back(SendCommand{command, {}, std::move(*frame)});
+  out.push_back(std::move(cmd));
 }
 
 void Protocol::send_heartbeat(std::int64_t now_ns, Actions& out) {
@@ -428,8 +427,8 @@ void Protocol::on_timer(std::int64_t now_ns, Actions& out) {
 }
 
 Actions Protocol::on_too_large(const Error& error, std::int64_t now_ns) {
+  Actions out = one(ProtocolError{error});
   if (session_id_.empty() && ++too_large_without_session_ >= 2) {
-    Actions out = one(ProtocolError{error});
     end_timers();
     phase_ = Phase::kFatallyClosed;
     out.push_back(FatalClose{1009,
@@ -442,7 +441,6 @@ Actions Protocol::on_too_large(const Error& error, std::int64_t now_ns) {
   }
   const bool again = too_large_at_ && *too_large_at_ == seq_.get() && !session_id_.empty();
   too_large_at_ = seq_.get();
-  Actions out = one(ProtocolError{error});
   if (again) {
     const std::string seq = seq_.get() ? std::to_string(*seq_.get()) : "none";
     out.push_back(ProtocolError{make_error(

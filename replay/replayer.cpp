@@ -155,9 +155,8 @@ Status Replayer::run() {
   gateway::Status ran = impl_->gateway->run();
   if (const auto& bad = impl_->transport->log_error()) return make_error(Errc::kCorrupt, *bad);
   // A session that ended for good ended the recording too: the replay has reached its end.
-  const bool ended_for_good = !ran.ok() && (ran.error().code == gateway::Errc::kFatalClose ||
-                                            ran.error().code == gateway::Errc::kTooLarge);
-  if (!ran.ok() && !ended_for_good) {
+  if (!ran.ok() && ran.error().code != gateway::Errc::kFatalClose &&
+      ran.error().code != gateway::Errc::kTooLarge) {
     return make_error(Errc::kLog, "replay: " + ran.error().message);
   }
   return {};

@@ -200,8 +200,9 @@ class Protocol {
   void send_heartbeat(std::int64_t now_ns, Actions& out);
   void schedule_identify(std::int64_t now_ns, Actions& out);
   void send_identify(std::int64_t now_ns, Actions& out);
-  void send(Command command, Result<std::string> frame, std::int64_t now_ns, Actions& out);
-  void send(Command command, Result<Secret> frame, std::int64_t now_ns, Actions& out);
+  // Text: std::string, or Secret for the frames that carry the token (SendCommand::sealed).
+  template <class Text>
+  void send(Command command, Result<Text> frame, std::int64_t now_ns, Actions& out);
   void forget_session();
   void end_timers();  // a connection ended: no heartbeat, HELLO or identify is due on it
 
