@@ -1,7 +1,7 @@
 // gateway/encode_model.h — private: the canonical JSON writers behind gwtape/gateway/json.h.
 //
-// One `write_json(JsonWriter&, const T&)` overload per scalar, container, model struct and
-// event struct; a struct's overload writes its fields in declaration order with `write_field`.
+// One `write_json(JsonWriter&, const T&)` overload per scalar and container, and one template
+// for every struct with a field table (model_fields.h), which writes the table's fields in order.
 // The conventions (null for an invalid Snowflake or Timestamp, derived fields, raw JSON) are
 // documented in gwtape/gateway/json.h. Kept here, not in the public header, so the state
 // digest can append objects to its own writer without a copy.
@@ -20,6 +20,7 @@
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/model.h"
 #include "json_write.h"
+#include "model_fields.h"
 
 namespace gwtape::gateway::detail {
 
@@ -40,39 +41,14 @@ void write_string(JsonWriter& w, std::string_view s);
 // Raw JSON text as a value, minified; empty text is null. REQUIRES: raw is valid JSON or "".
 void write_raw_json(JsonWriter& w, std::string_view raw);
 
-// ---- model structs (gwtape/gateway/model.h) --------------------------------------------
+// ---- structs with a field table (model_fields.h): model structs and typed events ---------
 
-void write_json(JsonWriter& w, const User& v);
-void write_json(JsonWriter& w, const Role& v);
-void write_json(JsonWriter& w, const Member& v);
-void write_json(JsonWriter& w, const Emoji& v);
-void write_json(JsonWriter& w, const Sticker& v);
-void write_json(JsonWriter& w, const PermissionOverwrite& v);
-void write_json(JsonWriter& w, const ThreadMetadata& v);
-void write_json(JsonWriter& w, const Channel& v);
-void write_json(JsonWriter& w, const Activity& v);
-void write_json(JsonWriter& w, const Presence& v);
-void write_json(JsonWriter& w, const VoiceState& v);
-void write_json(JsonWriter& w, const Attachment& v);
-void write_json(JsonWriter& w, const Reaction& v);
-void write_json(JsonWriter& w, const Message& v);
-void write_json(JsonWriter& w, const UnavailableGuild& v);
-void write_json(JsonWriter& w, const Guild& v);
-void write_json(JsonWriter& w, const ThreadMember& v);
+// An object of T's fields in table order. Only a struct's own table binds (a derived event
+// never writes as its base by accident: HasFields is checked for T itself).
+template <class T>
+requires HasFields<T>
+void write_json(JsonWriter& w, const T& v);
 
-// A struct's fields without the braces, for the events that derive from it and add fields
-// (ThreadCreateEvent, GuildMemberAddEvent, GuildMemberUpdateEvent).
-void write_channel_fields(JsonWriter& w, const Channel& v);
-void write_member_fields(JsonWriter& w, const Member& v);
-
-// ---- event structs (gwtape/gateway/events.h) -------------------------------------------
-
-// Every typed event has its own overload (declared from the registry), so that a derived
-// event never binds to its base's writer by accident and loses the fields it adds.
-#define GWTAPE_X(e, n, T) void write_json(JsonWriter& w, const T& v);
-GWTAPE_TYPED_EVENTS(GWTAPE_X)
-#undef GWTAPE_X
-void write_json(JsonWriter& w, const HelloEvent& v);
 void write_json(JsonWriter& w, const RawEvent& v);  // d verbatim; "null" when empty
 // The event's payload, whatever its type.
 void write_json(JsonWriter& w, const Event& v);
@@ -107,6 +83,43 @@ template <class T>
 void write_field(JsonWriter& w, std::string_view key, const T& v) {
   w.key(key);
   write_json(w, v);
+}
+
+// ---- struct writers --------------------------------------------------------------------
+
+template <class T, class... Fs>
+void write_fields(JsonWriter& w, const T& v, FieldList<Fs...>);
+
+template <class F, class T>
+void write_one(JsonWriter& w, const T& v) {
+  if constexpr (F::kind == FieldKind::kBase) {
+    using B = typename F::type;
+    write_fields(w, static_cast<const B&>(v), typename FieldTable<B>::type{});
+  } else if constexpr (F::kind == FieldKind::kNested) {
+    w.key(F::name.view()).begin_object();  // as the decoder reads it back
+    write_fields(w, v, typename F::fields{});
+    w.end_object();
+  } else if constexpr (F::kind == FieldKind::kCounted) {
+    write_field(w, F::written_as.view(), v.*F::member);
+  } else if constexpr (F::kind == FieldKind::kRaw) {
+    w.key(F::name.view());
+    write_raw_json(w, v.*F::member);
+  } else {
+    write_field(w, F::name.view(), v.*F::member);
+  }
+}
+
+template <class T, class... Fs>
+void write_fields(JsonWriter& w, const T& v, FieldList<Fs...>) {
+  (write_one<Fs>(w, v), ...);
+}
+
+template <class T>
+requires HasFields<T>
+void write_json(JsonWriter& w, const T& v) {
+  w.begin_object();
+  write_fields(w, v, typename FieldTable<T>::type{});
+  w.end_object();
 }
 
 }  // namespace gwtape::gateway::detail

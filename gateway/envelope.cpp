@@ -62,9 +62,9 @@ bool route(EventType type, simdjson::ondemand::value& d, RoutingIds& ids) {
     simdjson::ondemand::value& v = field.value();
     if (!detail::starts_a_value(v)) return false;
     Snowflake id;
-    if (key == "guild_id" || (id_is_guild && key == "id")) {
+    if (key.is<"guild_id">() || (id_is_guild && key.is<"id">())) {
       if (reader.read(v, id) && id.valid()) ids.guild_id = id;
-    } else if (key == "channel_id" || (id_is_channel && key == "id")) {
+    } else if (key.is<"channel_id">() || (id_is_channel && key.is<"id">())) {
       if (reader.read(v, id) && id.valid()) ids.channel_id = id;
     }
   }
@@ -155,7 +155,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
     const detail::Key key(field.key());
     simdjson::ondemand::value& v = field.value();
     if (!detail::starts_a_value(v)) return fail(Errc::kParse, "a key without a value");
-    if (key == "op") {
+    if (key.is<"op">()) {
       std::uint64_t op = 0;
       if (auto e = v.get_uint64().get(op); e) {
         return fail(integer_errc(v, e), "\"op\" must be an integer 0-255 (" +
@@ -164,7 +164,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
       if (op > 255) return fail(Errc::kOutOfRange, "\"op\" " + std::to_string(op) + " > 255");
       env.op = static_cast<OpCode>(op);
       have_op = true;
-    } else if (key == "s") {
+    } else if (key.is<"s">()) {
       if (detail::Reader::is_null(v)) continue;
       std::int64_t s = 0;
       if (auto e = v.get_int64().get(s); e) {
@@ -173,7 +173,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
       }
       if (s < 0) return fail(Errc::kOutOfRange, "\"s\" is negative");
       env.s = s;
-    } else if (key == "t") {
+    } else if (key.is<"t">()) {
       if (detail::Reader::is_null(v)) continue;
       // Event names are plain ASCII: read in place, unescaped only if written with escapes.
       if (auto e = detail::string_of(v, env.t); e) {
@@ -181,7 +181,7 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
             e == simdjson::INCORRECT_TYPE ? Errc::kType : Errc::kParse,
             "\"t\" must be null or a string (" + std::string(simdjson::error_message(e)) + ")");
       }
-    } else if (key == "d") {
+    } else if (key.is<"d">()) {
       // Discord sends "t" and "op" before "d": then a typed event is decoded in this same
       // pass, without a second parse of d. Any other order, or any failure, takes the plain
       // path (d kept raw; the caller decodes it and reports the error).

@@ -6,32 +6,15 @@
 #include <memory>
 
 #include "curl_global.h"
+#include "decode_fields.h"
 #include "gwtape/gateway/secret.h"
-#include "json_read.h"
 
 namespace gwtape::gateway {
 namespace detail {
 
-struct SessionStartLimitReader {
-  SessionStartLimit* out;
-};
-bool fields(Reader& r, const Key& k, value& v, SessionStartLimitReader& s) {
-  SessionStartLimit& out = *s.out;
-  if (k == "total") return r.read(v, out.total);
-  if (k == "remaining") return r.read(v, out.remaining);
-  if (k == "reset_after") return r.read(v, out.reset_after_ms);
-  if (k == "max_concurrency") return r.read(v, out.max_concurrency);
-  return true;
-}
-bool fields(Reader& r, const Key& k, value& v, GatewayBotInfo& out) {
-  if (k == "url") return r.read(v, out.url);
-  if (k == "shards") return r.read(v, out.shards);
-  if (k == "session_start_limit") {
-    SessionStartLimitReader s{&out.session_start_limit};
-    return r.read_object(v, s);
-  }
-  return true;
-}
+GWTAPE_FIELDS(SessionStartLimit, GWTAPE_F(total), GWTAPE_F(remaining),
+              Field<"reset_after", &T::reset_after_ms>, GWTAPE_F(max_concurrency));
+GWTAPE_FIELDS(GatewayBotInfo, GWTAPE_F(url), GWTAPE_F(shards), GWTAPE_F(session_start_limit));
 
 }  // namespace detail
 

@@ -309,4 +309,14 @@ bool Reader::read_string_or_number(value& v, std::optional<std::string>& out) {
   return read(v, out);
 }
 
+bool Reader::read_count(value& v, std::uint32_t& out) {
+  if (is_null(v)) return true;
+  simdjson::ondemand::array array;
+  std::size_t n = 0;
+  if (auto e = v.get_array().get(array); e) return fail(e, "an array");
+  if (auto e = array.count_elements().get(n); e) return fail(e, "an array");
+  out = static_cast<std::uint32_t>(n);
+  return true;
+}
+
 }  // namespace gwtape::gateway::detail

@@ -2,9 +2,9 @@
 // On-Demand.
 //
 // A `Reader` walks one document. `read(value, T&)` is overloaded for every scalar and
-// container the model uses; structs are read by `read_object`, which calls the struct's
-// `fields(Reader&, key, value, T&)` overload (one per struct, in decode_model.cpp and
-// decode_events.cpp) for each key. Unknown keys are left unread: On-Demand skips them. Null
+// container the model uses; structs are read by `read_object`, which calls
+// `fields(Reader&, key, value, T&)` for each key (decode_fields.h: it walks the struct's field
+// table). Unknown keys are left unread: On-Demand skips them. Null
 // and missing fields keep their defaults. On error the reader records what was expected and
 // the path to the field ("members[3].user.id"), innermost first, for the message.
 //
@@ -15,6 +15,7 @@
 #include <simdjson.h>
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -23,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "field_table.h"
 #include "gwtape/gateway/snowflake.h"
 
 namespace gwtape::gateway::detail {
@@ -44,42 +46,40 @@ class Key {
  public:
   explicit Key(simdjson::ondemand::raw_json_string raw) : raw_(raw) {}
   // `name` (a literal) must hold no quote or backslash (true of every field name). The key and
-  // its closing quote are compared eight bytes at a time against constants the compiler folds
-  // from the literal: a chain of field names costs one load and a compare per name. Reading
+  // its closing quote are compared eight bytes at a time against constants computed at compile
+  // time from the name: a chain of field names costs one load and a compare per name. Reading
   // past the key is safe: simdjson documents end in SIMDJSON_PADDING bytes.
-  template <std::size_t N>
-  bool operator==(const char (&name)[N]) const {
+  template <FixedName Name>
+  bool is() const {
+    constexpr std::size_t N = sizeof(Name.s);
     static_assert(N >= 2, "a field name is not empty");
+    constexpr std::uint64_t first = word_of<N>(Name.s);
     const char* p = raw_.raw();
     if constexpr (N <= 8) {
-      return (load8(p) & mask<N>()) == word_of<N>(name, 0);
+      constexpr std::uint64_t mask = mask_of<N>();
+      return (load8(p) & mask) == first;
     } else {
-      return load8(p) == word_of<N>(name, 0) && std::memcmp(p + 8, name + 8, N - 9) == 0 &&
-             p[N - 1] == '"';
+      return load8(p) == first && std::memcmp(p + 8, Name.s + 8, N - 9) == 0 && p[N - 1] == '"';
     }
   }
   // The key's text as written, for error messages.
   std::string_view text() const;
 
  private:
-  // The bytes of `name` from `from`, with its closing quote when it falls in the word.
+  // The first eight bytes of `name`, with its closing quote when it falls in them.
   template <std::size_t N>
-  static std::uint64_t word_of(const char (&name)[N], std::size_t from) {
-    unsigned char bytes[8] = {};
-    for (std::size_t i = 0; i < 8 && from + i < N; ++i) {
-      bytes[i] = from + i == N - 1 ? '"' : static_cast<unsigned char>(name[from + i]);
+  static constexpr std::uint64_t word_of(const char (&name)[N]) {
+    std::array<unsigned char, 8> bytes{};
+    for (std::size_t i = 0; i < 8 && i < N; ++i) {
+      bytes[i] = i == N - 1 ? '"' : static_cast<unsigned char>(name[i]);
     }
-    std::uint64_t w;
-    std::memcpy(&w, bytes, 8);
-    return w;
+    return std::bit_cast<std::uint64_t>(bytes);
   }
   template <std::size_t N>
-  static std::uint64_t mask() {
-    unsigned char bytes[8] = {};
+  static constexpr std::uint64_t mask_of() {
+    std::array<unsigned char, 8> bytes{};
     for (std::size_t i = 0; i < N && i < 8; ++i) bytes[i] = 0xff;
-    std::uint64_t m;
-    std::memcpy(&m, bytes, 8);
-    return m;
+    return std::bit_cast<std::uint64_t>(bytes);
   }
 
   simdjson::ondemand::raw_json_string raw_;
@@ -131,6 +131,8 @@ class Reader {
   bool read_raw(value& v, std::string& out);
   // A string or a number, kept as text (nonces).
   bool read_string_or_number(value& v, std::optional<std::string>& out);
+  // An array's length (its elements are skipped); null: no change.
+  bool read_count(value& v, std::uint32_t& out);
 
   template <class T>
   bool read(value& v, std::vector<T>& out);

@@ -44,5 +44,6 @@ extern const Command kImportCommand;
 extern const Command kVerifyCommand;
 extern const Command kStatsCommand;
 extern const Command kServeCommand;
+extern const Command kShapesCommand;
 
 }  // namespace gwtape::tools

@@ -17,6 +17,7 @@ const Command* const kCommands[] = {
     &kVerifyCommand,  //
     &kStatsCommand,   //
     &kServeCommand,   //
+    &kShapesCommand,  //
     &kDemoCommand,    //
 };
 

@@ -94,6 +94,7 @@ TEST_CASE("tools: a log with a changed schema exits 4 from every command, naming
           {"export", path, "--out", dir.file("out.jsonl")},
           {"stats", path},
           {"stats", path, "--json"},
+          {"shapes", path},
           {"query", path, "SELECT count(*) FROM events"},
           {"query", path, "SELECT count(*) FROM recordings"}}) {
       INFO(d.name << ": " << args[0] << " " << (args.size() > 2 ? args[2] : ""));

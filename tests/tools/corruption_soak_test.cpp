@@ -100,9 +100,11 @@ TEST_CASE("corruption soak: damaged logs give exit 0 or 4, never a crash or a ha
         {"export", log, "--out", dir.file("export.jsonl")},
         {"stats", log, "--json"},
         {"query", log, "SELECT count(*), sum(length(json)), max(s) FROM events", "--format", "csv"},
+        {"shapes", log, "--json"},
     };
   };
-  const char* names[] = {"verify", "replay", "replay --skip-bad", "export", "stats", "query"};
+  const char* names[] = {"verify", "replay", "replay --skip-bad", "export", "stats",
+                         "query",  "shapes"};
   for (const std::string& log : {small, large}) {
     for (const auto& r : run_all(program, commands(log), std::chrono::seconds(30), dir.path())) {
       INFO(r.err);

@@ -8,7 +8,7 @@
 namespace gwtape::tools::testing {
 namespace {
 
-const char* const kCommands[] = {"query", "export", "import", "verify", "stats"};
+const char* const kCommands[] = {"query", "export", "import", "verify", "stats", "shapes"};
 
 TEST_CASE("tools: every command has --help (exit 0) and refuses unknown flags (exit 2)") {
   auto top = gwtape({"--help"});
@@ -51,7 +51,9 @@ TEST_CASE("tools: commands on a missing, empty, foreign or truncated file exit 4
           {"export", path},
           {"verify", path},
           {"stats", path},
-          {"stats", path, "--json"}}) {
+          {"stats", path, "--json"},
+          {"shapes", path},
+          {"shapes", path, "--json"}}) {
       INFO(args[0] << " " << name);
       auto r = gwtape(args);
       CHECK(r.exit_code == 4);
