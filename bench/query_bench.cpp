@@ -142,11 +142,7 @@ int main(int argc, char** argv) {
     raw += frame.text.size();
     std::fwrite(frame.text.data(), 1, frame.text.size(), zstd);
     std::fputc('\n', zstd);
-    auto st = (*writer)->append({*rec, 1, frame.ts_ns,
-                                 frame.direction == gwtape::fixtures::Direction::kSend
-                                     ? store::Direction::kSend
-                                     : store::Direction::kRecv,
-                                 frame.text});
+    auto st = (*writer)->append({*rec, 1, frame.ts_ns, frame.direction, frame.text});
     if (!st.ok()) return fail(st.error().message);
   }
   if (auto st = (*writer)->close(); !st.ok()) return fail(st.error().message);

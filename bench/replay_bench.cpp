@@ -209,9 +209,8 @@ std::string write_log(const std::string& path, std::size_t n) {
   if (!rec.ok()) return rec.error().message;
   for (std::size_t i = 0; i < n; ++i) {
     if (i > 0) gen->next(g);
-    const auto dir = g.direction == gwtape::fixtures::Direction::kSend ? store::Direction::kSend
-                                                                       : store::Direction::kRecv;
-    if (auto st = (*w)->append(store::Frame{*rec, 1, g.ts_ns, dir, std::move(g.text)}); !st.ok()) {
+    if (auto st = (*w)->append(store::Frame{*rec, 1, g.ts_ns, g.direction, std::move(g.text)});
+        !st.ok()) {
       return st.error().message;
     }
   }

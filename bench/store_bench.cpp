@@ -123,9 +123,7 @@ int main(int argc, char** argv) {
   gwtape::fixtures::GeneratedFrame g;
   for (std::size_t i = 0; i < n; ++i) {
     gen->next(g);
-    f.direction.push_back(g.direction == gwtape::fixtures::Direction::kSend
-                              ? store::Direction::kSend
-                              : store::Direction::kRecv);
+    f.direction.push_back(g.direction);
     f.ts.push_back(g.ts_ns);
     f.bytes += g.text.size();
     f.text.push_back(g.text);

@@ -13,8 +13,7 @@ void Recorder::on_frame(const gateway::FrameRecord& frame) {
   out.recording_id = recording_id_;
   out.conn = frame.conn;
   out.ts_ns = frame.wall_ns;
-  out.direction = frame.direction == gateway::Direction::kSend ? store::Direction::kSend
-                                                               : store::Direction::kRecv;
+  out.direction = frame.direction;
   masked_ += static_cast<std::uint64_t>(mask_.append_masked(frame.text, out.text));
   if (!rules_.empty() && frame.direction == gateway::Direction::kRecv) {
     redacted_ += static_cast<std::uint64_t>(redact(out.text, rules_));
@@ -37,9 +36,7 @@ void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
   out.recording_id = recording_id_;
   out.conn = end.conn;
   out.ts_ns = end.wall_ns;
-  out.closed_by = end.closed_by == gateway::ClosedBy::kServer   ? store::ClosedBy::kServer
-                  : end.closed_by == gateway::ClosedBy::kClient ? store::ClosedBy::kClient
-                                                                : store::ClosedBy::kLost;
+  out.closed_by = end.closed_by;
   if (end.code) out.code = *end.code;
   out.reason.assign(end.reason);
   masked_ += static_cast<std::uint64_t>(mask_.apply(out.reason));

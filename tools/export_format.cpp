@@ -154,7 +154,7 @@ void append_connection_line(std::string& out, const store::ConnectionEnd& e) {
   append_int(out, "closed_at", std::optional(e.ts_ns));
   append_key(out, "closed_by");
   out += '"';
-  out.append(store::closed_by_name(e.closed_by));
+  out.append(gwtape::closed_by_name(e.closed_by));
   out += '"';
   append_int(out, "code", e.code);
   append_text(out, "reason", e.reason);
@@ -296,7 +296,7 @@ LineResult ExportLineParser::parse(std::string& line) {
     e.conn = static_cast<std::uint32_t>(integer("conn", false, 0, 0xFFFFFFFF).value_or(0));
     e.ts_ns = integer("closed_at", false, kMin, kMax).value_or(0);
     const auto by = text("closed_by", false);
-    const auto parsed_by = store::closed_by_from_name(by.value_or(""));
+    const auto parsed_by = gwtape::closed_by_from_name(by.value_or(""));
     if (!parsed_by && !problem)
       problem = "\"closed_by\" must be \"server\", \"client\" or \"lost\"";
     e.closed_by = parsed_by.value_or(store::ClosedBy::kLost);

@@ -193,12 +193,7 @@ TEST_CASE("replay stops at a corrupt frame with its id, or skips it with skip_ba
     REQUIRE(gen.ok());
     for (int i = 0; i < 3000; ++i) {
       auto f = gen->next();
-      REQUIRE((*writer)
-                  ->append({*rec, 1, f.ts_ns,
-                            f.direction == fixtures::Direction::kSend ? store::Direction::kSend
-                                                                      : store::Direction::kRecv,
-                            std::move(f.text)})
-                  .ok());
+      REQUIRE((*writer)->append({*rec, 1, f.ts_ns, f.direction, std::move(f.text)}).ok());
     }
     REQUIRE((*writer)->close().ok());
   }

@@ -24,10 +24,7 @@ std::vector<Frame> traffic(int n) {
   REQUIRE(gen.ok());
   for (int i = 0; i < n; ++i) {
     auto g = gen->next();
-    out.push_back(
-        Frame{1, 1, g.ts_ns,
-              g.direction == fixtures::Direction::kSend ? Direction::kSend : Direction::kRecv,
-              std::move(g.text)});
+    out.push_back(Frame{1, 1, g.ts_ns, g.direction, std::move(g.text)});
   }
 #else
   out = testing::FrameBuilder().session(1, n);

@@ -153,10 +153,7 @@ WrittenLog write_log(const std::string& path, const std::vector<LogSpec>& specs)
         }
       }
       gen->next(frame);
-      store::Frame f{rec.id, conn, frame.ts_ns,
-                     frame.direction == fixtures::Direction::kSend ? store::Direction::kSend
-                                                                   : store::Direction::kRecv,
-                     frame.text};
+      store::Frame f{rec.id, conn, frame.ts_ns, frame.direction, frame.text};
       last_ts = frame.ts_ns;
       log.frames.push_back(f);
       REQUIRE((*writer)->append(std::move(f)).ok());

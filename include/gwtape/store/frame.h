@@ -15,18 +15,18 @@
 #include <string>
 #include <string_view>
 
+#include "gwtape/common/wire.h"
+
 namespace gwtape::store {
 
 // What stands in a log where the bot token was (identify and resume frames): the token never
 // reaches the log (DESIGN.md).
 inline constexpr const char* kTokenMarker = "[token redacted]";
 
-enum class Direction : std::uint8_t { kRecv = 0, kSend = 1 };
-
-// "recv" or "send", as in the `events` view.
-constexpr const char* direction_name(Direction d) {
-  return d == Direction::kSend ? "send" : "recv";
-}
+// Which way a frame went, and who ended a connection: one enum each for every module
+// (gwtape/common/wire.h, with direction_name, closed_by_name and closed_by_from_name).
+using gwtape::ClosedBy;
+using gwtape::Direction;
 
 struct Frame {
   std::int64_t recording_id = 0;  // from LogWriter::begin_recording
@@ -73,24 +73,6 @@ struct StoredFrame {
   std::optional<std::uint64_t> channel_id;
   std::string text;  // with kTextPadding bytes of spare capacity
 };
-
-// Who ended a connection (the `connections` table's closed_by).
-enum class ClosedBy : std::uint8_t {
-  kServer,  // the server's close frame came first; the code is the server's
-  kClient,  // the client closed first (to resume, to identify anew, to stop); the code it sent
-  kLost,    // no close frame either way (TCP reset, TLS error, a failed send); no code
-};
-
-// "server", "client" or "lost".
-constexpr const char* closed_by_name(ClosedBy b) {
-  return b == ClosedBy::kServer ? "server" : b == ClosedBy::kClient ? "client" : "lost";
-}
-inline std::optional<ClosedBy> closed_by_from_name(std::string_view name) {
-  if (name == "server") return ClosedBy::kServer;
-  if (name == "client") return ClosedBy::kClient;
-  if (name == "lost") return ClosedBy::kLost;
-  return std::nullopt;
-}
 
 // How one connection of a recording ended: what the replayer needs to take the decision the
 // live client took (resume, identify anew, give up), and what a user asks of a log ("why did
