@@ -1,5 +1,7 @@
 #include "gwtape/gateway/gateway.h"
 
+#include "gateway_loop.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,8 +19,8 @@ constexpr std::int64_t kForever = INT64_MAX;
 
 }  // namespace
 
-Gateway::Gateway(GatewayOptions options, std::unique_ptr<Transport> transport, Clock& clock,
-                 Random& random, std::shared_ptr<IdentifyLimiter> limiter)
+Gateway::Loop::Loop(GatewayOptions options, std::unique_ptr<Transport> transport, Clock& clock,
+                    Random& random, std::shared_ptr<IdentifyLimiter> limiter)
     : options_(std::move(options)),
       transport_(std::move(transport)),
       clock_(clock),
@@ -32,11 +34,11 @@ Gateway::Gateway(GatewayOptions options, std::unique_ptr<Transport> transport, C
           }(),
           options_.identify, std::move(limiter)) {}
 
-Gateway::~Gateway() {
+Gateway::Loop::~Loop() {
   if (thread_.joinable()) (void)close();
 }
 
-std::string Gateway::connect_url(std::string_view base, Compression compress) {
+std::string Gateway::Loop::connect_url(std::string_view base, Compression compress) {
   std::string url(base);
   // Drop a trailing slash or an old query: the parameters are ours.
   if (auto q = url.find('?'); q != std::string::npos) url.resize(q);
@@ -46,17 +48,17 @@ std::string Gateway::connect_url(std::string_view base, Compression compress) {
   return url;
 }
 
-void Gateway::report(const Error& error) {
+void Gateway::Loop::report(const Error& error) {
   if (on_error_) on_error_(error);
 }
 
-void Gateway::set_phase(Phase p) {
+void Gateway::Loop::set_phase(Phase p) {
   if (phase_.exchange(p) == p) return;
   std::lock_guard lock(mu_);
   cv_.notify_all();
 }
 
-std::int64_t Gateway::backoff_ns(unsigned attempt) {
+std::int64_t Gateway::Loop::backoff_ns(unsigned attempt) {
   // Exponential, capped, with jitter in [0.5, 1) of the step: clients that lost the same
   // gateway do not all come back at once.
   const double step =
@@ -65,7 +67,7 @@ std::int64_t Gateway::backoff_ns(unsigned attempt) {
                                    (0.5 + 0.5 * random_.uniform01()));
 }
 
-void Gateway::pause(std::int64_t delay_ns) {
+void Gateway::Loop::pause(std::int64_t delay_ns) {
   const std::int64_t deadline = clock_.now_ns() + delay_ns;
   while (!stop_.load() && clock_.now_ns() < deadline) {
     const std::int64_t before = clock_.now_ns();
@@ -75,7 +77,7 @@ void Gateway::pause(std::int64_t delay_ns) {
   }
 }
 
-Status Gateway::run() {
+Status Gateway::Loop::run() {
   if (options_.identify.token.empty()) {
     return make_error(Errc::kInvalidArgument, "gateway: no token (set DISCORD_TOKEN)");
   }
@@ -153,7 +155,7 @@ Status Gateway::run() {
   return result;
 }
 
-Gateway::Outcome Gateway::run_connection(Status& result) {
+Gateway::Loop::Outcome Gateway::Loop::run_connection(Status& result) {
   for (;;) {
     if (stop_.load()) {
       close_connection(1000, "closing");
@@ -240,26 +242,34 @@ Gateway::Outcome Gateway::run_connection(Status& result) {
   }
 }
 
-void Gateway::deliver(DeliverEvent& event) {
+void Gateway::Loop::hand_over(DeliverEvent& event) {
+  const std::size_t type = event.event.payload.index();
+  if (type < typed_.size()) {
+    for (const TypedHandler& handler : typed_[type]) handler(event);
+  }
+  if (on_event_) on_event_(event);
+}
+
+void Gateway::Loop::deliver(DeliverEvent& event) {
   if (options_.max_pending_events == 0) {
-    if (on_event_) on_event_(event);
+    hand_over(event);
     return;
   }
   pending_.push_back(std::move(event));
 }
 
-void Gateway::deliver_pending(std::int64_t until_ns) {
+void Gateway::Loop::deliver_pending(std::int64_t until_ns) {
   while (!pending_.empty()) {
     // Popped before the call: a handler may end the session (close()) and its events stay
     // in order.
     DeliverEvent event = std::move(pending_.front());
     pending_.pop_front();
-    if (on_event_) on_event_(event);
+    hand_over(event);
     if (until_ns != kForever && clock_.now_ns() >= until_ns) return;
   }
 }
 
-Gateway::Outcome Gateway::lost_on_send(const Error& error, Status& result) {
+Gateway::Loop::Outcome Gateway::Loop::lost_on_send(const Error& error, Status& result) {
   report(error);
   connection_ended(ClosedBy::kLost, 0, error.message);
   transport_->disconnect();
@@ -268,7 +278,7 @@ Gateway::Outcome Gateway::lost_on_send(const Error& error, Status& result) {
   return outcome == Outcome::kFatal ? Outcome::kFatal : Outcome::kNextConnection;
 }
 
-Gateway::Outcome Gateway::execute(Actions& actions, Status& result) {
+Gateway::Loop::Outcome Gateway::Loop::execute(Actions& actions, Status& result) {
   Outcome outcome = Outcome::kContinue;
   for (Action& action : actions) {
     if (auto* event = std::get_if<DeliverEvent>(&action)) {
@@ -307,7 +317,7 @@ Gateway::Outcome Gateway::execute(Actions& actions, Status& result) {
   return outcome;
 }
 
-Result<std::string*> Gateway::inflate(TransportMessage& message) {
+Result<std::string*> Gateway::Loop::inflate(TransportMessage& message) {
   std::string* text = &message.data;
   if (message.kind == MessageKind::kBinary && decompressor_) {
     auto complete = decompressor_->feed(message.data, inflated_);
@@ -323,13 +333,13 @@ Result<std::string*> Gateway::inflate(TransportMessage& message) {
   return text;
 }
 
-Actions Gateway::refused_too_large(const Error& error) {
+Actions Gateway::Loop::refused_too_large(const Error& error) {
   connection_ended(ClosedBy::kClient, 1009, error.message);
   transport_->disconnect();
   return protocol_.on_too_large(error, clock_.now_ns());
 }
 
-void Gateway::connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason) {
+void Gateway::Loop::connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason) {
   if (end_reported_) return;
   end_reported_ = true;
   if (!on_end_) return;
@@ -338,7 +348,7 @@ void Gateway::connection_ended(ClosedBy by, std::uint16_t code, std::string_view
   on_end_({conn_.load(), stamp(clock_.now_ns()), by, c, reason});
 }
 
-void Gateway::terminate_connection(std::uint16_t code, std::string_view reason) {
+void Gateway::Loop::terminate_connection(std::uint16_t code, std::string_view reason) {
   if (Status sent = transport_->send_close(code, reason); !sent.ok()) {
     connection_ended(ClosedBy::kLost, 0, sent.error().message);
   } else {
@@ -348,7 +358,7 @@ void Gateway::terminate_connection(std::uint16_t code, std::string_view reason) 
   protocol_.on_client_close(code);
 }
 
-void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
+void Gateway::Loop::close_connection(std::uint16_t code, std::string_view reason) {
   if (Status sent = transport_->send_close(code, reason); !sent.ok()) {
     connection_ended(ClosedBy::kLost, 0, sent.error().message);
     transport_->disconnect();
@@ -387,12 +397,12 @@ void Gateway::close_connection(std::uint16_t code, std::string_view reason) {
   protocol_.on_client_close(code);
 }
 
-Status Gateway::send_frame(std::string_view text) {
+Status Gateway::Loop::send_frame(std::string_view text) {
   if (on_frame_) on_frame_({Direction::kSend, conn_.load(), stamp(clock_.now_ns()), text});
   return transport_->send_text(text);
 }
 
-Status Gateway::queue(Result<std::string> frame) {
+Status Gateway::Loop::queue(Result<std::string> frame) {
   if (!frame.ok()) return frame.error();
   {
     std::lock_guard lock(mu_);
@@ -403,32 +413,36 @@ Status Gateway::queue(Result<std::string> frame) {
   return {};
 }
 
-Status Gateway::send(OpCode op, std::string_view d_json) {
+Status Gateway::Loop::send(OpCode op, std::string_view d_json) {
   return queue(encode_raw(static_cast<int>(op), d_json));
 }
-Status Gateway::update_status(const UpdatePresenceData& data) { return queue(encode(data)); }
-Status Gateway::update_voice_state(const UpdateVoiceStateData& data) { return queue(encode(data)); }
-Status Gateway::request_guild_members(const RequestGuildMembersData& data) {
+Status Gateway::Loop::update_status(const UpdatePresenceData& data) { return queue(encode(data)); }
+Status Gateway::Loop::update_voice_state(const UpdateVoiceStateData& data) {
   return queue(encode(data));
 }
-Status Gateway::guild_subscribe(const GuildSubscribeData& data) { return queue(encode(data)); }
+Status Gateway::Loop::request_guild_members(const RequestGuildMembersData& data) {
+  return queue(encode(data));
+}
+Status Gateway::Loop::guild_subscribe(const GuildSubscribeData& data) {
+  return queue(encode(data));
+}
 
-void Gateway::reconnect() {
+void Gateway::Loop::reconnect() {
   reconnect_requested_.store(true);
   transport_->interrupt();
 }
 
-void Gateway::identify() {
+void Gateway::Loop::identify() {
   identify_requested_.store(true);
   transport_->interrupt();
 }
 
-void Gateway::heartbeat() {
+void Gateway::Loop::heartbeat() {
   heartbeat_requested_.store(true);
   transport_->interrupt();
 }
 
-Status Gateway::open(std::int64_t timeout_ns) {
+Status Gateway::Loop::open(std::int64_t timeout_ns) {
   start();
   std::unique_lock lock(mu_);
   const bool done = cv_.wait_for(lock, std::chrono::nanoseconds(timeout_ns),
@@ -438,11 +452,11 @@ Status Gateway::open(std::int64_t timeout_ns) {
   return result_.ok() ? make_error(Errc::kClosed, "gateway: closed") : result_;
 }
 
-void Gateway::start() {
+void Gateway::Loop::start() {
   thread_ = std::thread([this] { (void)run(); });
 }
 
-Status Gateway::close() {
+Status Gateway::Loop::close() {
   stop_.store(true);
   transport_->interrupt();
   // From the loop thread (a handler), joining would wait for ourselves: the loop stops after
@@ -452,10 +466,55 @@ Status Gateway::close() {
   return result_;
 }
 
-Status Gateway::wait() {
+Status Gateway::Loop::wait() {
   if (thread_.joinable()) thread_.join();
   std::lock_guard lock(mu_);
   return result_;
+}
+
+// ---- Gateway: a handle to its Loop ------------------------------------------------------
+
+Gateway::Gateway(GatewayOptions options, std::unique_ptr<Transport> transport, Clock& clock,
+                 Random& random, std::shared_ptr<IdentifyLimiter> limiter)
+    : loop_(std::make_unique<Loop>(std::move(options), std::move(transport), clock, random,
+                                   std::move(limiter))) {}
+Gateway::~Gateway() = default;
+
+void Gateway::on_event(EventHandler handler) { loop_->on_event(std::move(handler)); }
+void Gateway::on_frame(FrameObserver observer) { loop_->on_frame(std::move(observer)); }
+void Gateway::on_connection_end(ConnectionEndObserver observer) {
+  loop_->on_connection_end(std::move(observer));
+}
+void Gateway::on_error(ErrorHandler handler) { loop_->on_error(std::move(handler)); }
+void Gateway::on_fatal(ErrorHandler handler) { loop_->on_fatal(std::move(handler)); }
+void Gateway::add_typed(std::size_t index, TypedHandler handler) {
+  loop_->add_typed(index, std::move(handler));
+}
+Status Gateway::run() { return loop_->run(); }
+void Gateway::start() { loop_->start(); }
+Status Gateway::open(std::int64_t timeout_ns) { return loop_->open(timeout_ns); }
+Status Gateway::close() { return loop_->close(); }
+Status Gateway::wait() { return loop_->wait(); }
+Status Gateway::send(OpCode op, std::string_view d_json) { return loop_->send(op, d_json); }
+Status Gateway::update_status(const UpdatePresenceData& data) { return loop_->update_status(data); }
+Status Gateway::update_voice_state(const UpdateVoiceStateData& data) {
+  return loop_->update_voice_state(data);
+}
+Status Gateway::request_guild_members(const RequestGuildMembersData& data) {
+  return loop_->request_guild_members(data);
+}
+Status Gateway::guild_subscribe(const GuildSubscribeData& data) {
+  return loop_->guild_subscribe(data);
+}
+void Gateway::reconnect() { loop_->reconnect(); }
+void Gateway::resume() { loop_->reconnect(); }
+void Gateway::identify() { loop_->identify(); }
+void Gateway::heartbeat() { loop_->heartbeat(); }
+Phase Gateway::phase() const { return loop_->phase(); }
+std::uint32_t Gateway::connections() const { return loop_->connections(); }
+const Protocol& Gateway::protocol() const { return loop_->protocol(); }
+std::string Gateway::connect_url(std::string_view base, Compression compress) {
+  return Loop::connect_url(base, compress);
 }
 
 }  // namespace gwtape::gateway

@@ -1,11 +1,32 @@
 // The test-facing side of GatewayCore: control calls, observations, and the REST endpoints.
+#include <simdjson.h>
+
 #include <algorithm>
+#include <charconv>
 
 #include "gateway_core.h"
 
 namespace gwtape::server::detail {
 
 namespace {
+
+constexpr std::string_view kChannelsPrefix = "/api/v10/channels/";
+constexpr std::string_view kMessagesSuffix = "/messages";
+
+// The channel id of ".../channels/{id}/messages"; 0 when the path is not one.
+std::uint64_t messages_channel(std::string_view path) {
+  if (!path.starts_with(kChannelsPrefix) || !path.ends_with(kMessagesSuffix)) return 0;
+  std::string_view id = path.substr(kChannelsPrefix.size(),
+                                    path.size() - kChannelsPrefix.size() - kMessagesSuffix.size());
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), v);
+  return ec == std::errc() && end == id.data() + id.size() ? v : 0;
+}
+
+HttpReply discord_error(int status, int code, std::string_view message) {
+  return {static_cast<unsigned>(status),
+          R"({"message": )" + json_string(message) + R"(, "code": )" + std::to_string(code) + "}"};
+}
 
 Error no_connection() {
   return make_error(Errc::kNoConnection, "loopback gateway: no client is connected");
@@ -189,17 +210,23 @@ Status GatewayCore::ping(std::string_view payload) {
 }
 
 HttpReply GatewayCore::on_http(std::string_view method, std::string_view target,
-                               std::string_view authorization) {
+                               std::string_view authorization, std::string_view body) {
   update([](Observations& o) { ++o.http_requests; });
   std::string_view path = target.substr(0, target.find('?'));
+  const bool authorized = options_.any_token ? authorization.starts_with("Bot ")
+                                             : authorization == "Bot " + options_.token;
+  if (method == "POST") {
+    const std::uint64_t channel = messages_channel(path);
+    if (channel == 0) return discord_error(404, 0, "404: Not Found");
+    if (!authorized) return discord_error(401, 0, "401: Unauthorized");
+    return create_message(channel, body);
+  }
   if (method != "GET") return {405, R"({"message": "405: Method Not Allowed", "code": 0})"};
   std::string url = json_string(url_);
   if (path == "/api/v10/gateway" || path == "/api/v9/gateway") {
     return {200, R"({"url":)" + url + "}"};
   }
   if (path == "/api/v10/gateway/bot" || path == "/api/v9/gateway/bot") {
-    const bool authorized = options_.any_token ? authorization.starts_with("Bot ")
-                                               : authorization == "Bot " + options_.token;
     if (!authorized) {
       return {401, R"({"message": "401: Unauthorized", "code": 0})"};
     }
@@ -218,6 +245,39 @@ HttpReply GatewayCore::on_http(std::string_view method, std::string_view target,
     return {200, options_.rest_application_json};
   }
   return {404, R"({"message": "404: Not Found", "code": 0})"};
+}
+
+// Discord's checks on a message body: JSON with a non-empty "content" of at most 2000 characters
+// (this server counts UTF-8 code points), else 400 with Discord's error codes.
+HttpReply GatewayCore::create_message(std::uint64_t channel, std::string_view body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS || !doc.is_object()) {
+    return discord_error(400, 50109, "The request body contains invalid JSON.");
+  }
+  std::string_view content;
+  if (doc["content"].get(content) != simdjson::SUCCESS || content.empty()) {
+    return discord_error(400, 50006, "Cannot send an empty message");
+  }
+  const auto code_points =
+      std::count_if(content.begin(), content.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  if (code_points > 2000) {
+    return discord_error(400, 50035,
+                         "Invalid Form Body: content: Must be 2000 or fewer in length.");
+  }
+  PostedMessage posted{channel, 0, std::string(content)};
+  update([&](Observations& o) {
+    posted.message_id = 2'000'000'000'000'000'000ULL + o.posted_messages.size() + 1;
+    o.posted_messages.push_back(posted);
+  });
+  return {200, R"({"id":")" + std::to_string(posted.message_id) + R"(","channel_id":")" +
+                   std::to_string(channel) + R"(","author":{"id":")" +
+                   std::to_string(options_.user_id) + R"(","username":)" +
+                   json_string(options_.username) + R"(,"bot":true},"content":)" +
+                   json_string(content) +
+                   R"(,"timestamp":"2026-01-01T00:00:00.000000+00:00","edited_timestamp":null,)"
+                   R"("tts":false,"mention_everyone":false,"mentions":[],"mention_roles":[],)"
+                   R"("attachments":[],"embeds":[],"pinned":false,"type":0})"};
 }
 
 void GatewayCore::update(const std::function<void(Observations&)>& f) {

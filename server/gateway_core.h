@@ -80,7 +80,9 @@ class GatewayCore final : public LinkHandler {
   void on_control(Link& link, bool pong, std::string_view payload) override;
   void on_closed(Link& link, std::optional<PeerClose> peer_close) override;
   HttpReply on_http(std::string_view method, std::string_view target,
-                    std::string_view authorization) override;
+                    std::string_view authorization, std::string_view body) override;
+  // POST /api/v10/channels/{channel}/messages (LoopbackGateway's header says what it answers).
+  HttpReply create_message(std::uint64_t channel, std::string_view body);
 
  private:
   struct Session {

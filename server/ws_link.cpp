@@ -137,7 +137,7 @@ class WsLink final : public Link, public std::enable_shared_from_this<WsLink<Ws>
     HttpReply reply = handler_->on_http(
         std::string_view(request_.method_string().data(), request_.method_string().size()),
         std::string_view(request_.target().data(), request_.target().size()),
-        std::string_view(auth.data(), auth.size()));
+        std::string_view(auth.data(), auth.size()), request_.body());
     response_.result(reply.status);
     response_.version(request_.version());
     response_.set(http::field::server, "gwtape-loopback");

@@ -66,9 +66,9 @@ class LinkHandler {
   virtual void on_control(Link& link, bool pong, std::string_view payload) = 0;
   // The connection ended (after on_open only). peer_close: the peer's close frame, if any.
   virtual void on_closed(Link& link, std::optional<PeerClose> peer_close) = 0;
-  // A plain HTTP request (not an upgrade).
+  // A plain HTTP request (not an upgrade); body is empty for a GET.
   virtual HttpReply on_http(std::string_view method, std::string_view target,
-                            std::string_view authorization) = 0;
+                            std::string_view authorization, std::string_view body) = 0;
 };
 
 struct LinkOptions {

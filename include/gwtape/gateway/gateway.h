@@ -28,19 +28,19 @@
 // work for the loop; close() from the loop thread does not join). Set handlers before start().
 // Lifetimes: the transport is owned; the clock, the random source and the identify limiter must
 // outlive the Gateway.
+// The loop's state lives behind a pointer (pimpl): this header is the interface, nothing else.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
+#include "gwtape/common/wire.h"
 #include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/commands.h"
 #include "gwtape/gateway/compression.h"
@@ -52,7 +52,7 @@ namespace gwtape::gateway {
 
 inline constexpr int kApiVersion = 10;
 
-enum class Direction : std::uint8_t { kRecv = 0, kSend = 1 };
+using gwtape::Direction;  // gwtape/common/wire.h
 
 // One frame as it crossed the wire (after transport decompression for received ones).
 struct FrameRecord {
@@ -62,12 +62,7 @@ struct FrameRecord {
   std::string_view text;  // valid during the callback only
 };
 
-// Who ended a connection, as the client saw it.
-enum class ClosedBy : std::uint8_t {
-  kServer,  // the server's close frame came first
-  kClient,  // we sent the first close frame (resume, identify anew, close())
-  kLost,    // no close frame: the connection broke, or a send failed
-};
+using gwtape::ClosedBy;  // who ended a connection (gwtape/common/wire.h)
 
 // How one connection ended: offered once per connection, on the loop thread, before the
 // reconnect (or the end of run()). What the recorder keeps so that a replay can take the
@@ -119,11 +114,18 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  void on_event(EventHandler handler) { on_event_ = std::move(handler); }
-  void on_frame(FrameObserver observer) { on_frame_ = std::move(observer); }
-  void on_connection_end(ConnectionEndObserver observer) { on_end_ = std::move(observer); }
-  void on_error(ErrorHandler handler) { on_error_ = std::move(handler); }  // WSError
-  void on_fatal(ErrorHandler handler) { on_fatal_ = std::move(handler); }  // WSFatal
+  void on_event(EventHandler handler);
+  // A handler for one typed event (events.h), called with the event, or with the event and its
+  // sequence number:
+  //   gateway.on<MessageCreateEvent>([](const MessageCreateEvent& m) { ... });
+  // Any number per type, called in the order they were added, before on_event's handler
+  // (which may move the event). Set before start().
+  template <class T, class F>
+  void on(F&& handler);
+  void on_frame(FrameObserver observer);
+  void on_connection_end(ConnectionEndObserver observer);
+  void on_error(ErrorHandler handler);  // WSError
+  void on_fatal(ErrorHandler handler);  // WSFatal
 
   // Runs the connection on this thread until close() or a fatal error. Returns ok after
   // close(); kFatalClose with the code and its meaning; kTooLarge when no session fits
@@ -152,91 +154,62 @@ class Gateway {
   // Close with a resumable code and resume (the seed's Reconnect).
   void reconnect();
   // The same, named for what follows: a resume on the next connection.
-  void resume() { reconnect(); }
+  void resume();
   // Close and identify anew: the session is given up (a new READY replaces it).
   void identify();
   // Send a heartbeat now, as if the server had asked for one (op 1).
   void heartbeat();
 
   // Snapshots, safe from any thread.
-  Phase phase() const { return phase_.load(); }
-  std::uint32_t connections() const { return conn_.load(); }
+  Phase phase() const;
+  std::uint32_t connections() const;
   // The protocol's state. Loop thread only (handlers, observers), or after run() returned.
-  const Protocol& protocol() const { return protocol_; }
+  const Protocol& protocol() const;
 
   // Appends ?v=10&encoding=json[&compress=...] to a gateway URL.
   static std::string connect_url(std::string_view base, Compression compress);
 
  private:
-  enum class Outcome { kContinue, kNextConnection, kStop, kFatal };
-  Outcome run_connection(Status& result);
-  // Carries out the protocol's answer; kContinue while the connection goes on.
-  Outcome execute(Actions& actions, Status& result);
-  // Our side of a close: a close frame, then what the peer still sends is recorded and its
-  // events delivered (no sends, no decisions) until its close frame or the timeout.
-  void close_connection(std::uint16_t code, std::string_view reason);
-  // A close frame if it goes out at once, and the socket dropped: a zombie is not waited for.
-  void terminate_connection(std::uint16_t code, std::string_view reason);
-  // A received message through the connection's decompressor; nullptr while a zlib-stream
-  // message is still incomplete; an error for corrupt compressed data.
-  Result<std::string*> inflate(TransportMessage& message);
-  Status send_frame(std::string_view text);
-  // A send failed: the connection is gone, the protocol decides how to come back.
-  Outcome lost_on_send(const Error& error, Status& result);
-  Status queue(Result<std::string> frame);
-  void report(const Error& error);
-  // A message above the cap ended the connection (closed with 1009, unread): its end, and what
-  // the protocol does next (Protocol::on_too_large).
-  Actions refused_too_large(const Error& error);
-  // Offers the connection's end to on_end_, once per connection (the first cause wins).
-  void connection_ended(ClosedBy by, std::uint16_t code, std::string_view reason);
-  // Waits `delay_ns` on the clock; close() cuts it short.
-  void pause(std::int64_t delay_ns);
-  std::int64_t backoff_ns(unsigned attempt);
-  void set_phase(Phase p);
-  std::int64_t stamp(std::int64_t now_ns) const { return now_ns + wall_offset_ns_; }
+  class Loop;  // gateway/gateway_loop.h
+  using TypedHandler = std::function<void(const DeliverEvent&)>;
+  void add_typed(std::size_t index, TypedHandler handler);
 
-  GatewayOptions options_;
-  std::unique_ptr<Transport> transport_;
-  Clock& clock_;
-  Random& random_;
-  Protocol protocol_;
-  std::unique_ptr<StreamDecompressor> decompressor_;
-  std::string inflated_;
-
-  EventHandler on_event_;
-  FrameObserver on_frame_;
-  ErrorHandler on_error_;
-  ErrorHandler on_fatal_;
-  ConnectionEndObserver on_end_;
-
-  std::mutex mu_;  // guards outbox_, result_, ended_; cv_ waits on phase_ and ended_
-  std::condition_variable cv_;
-  std::deque<std::string> outbox_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> reconnect_requested_{false};
-  std::atomic<bool> identify_requested_{false};
-  std::atomic<bool> heartbeat_requested_{false};
-  std::atomic<bool> outbox_waiting_{false};
-  std::atomic<Phase> phase_{Phase::kDisconnected};
-  std::atomic<std::uint32_t> conn_{0};
-  std::thread thread_;
-  Status result_;
-  bool ended_ = false;  // run() returned (guarded by mu_)
-  // Loop-thread state.
-  // Frame and connection-end times are the loop's monotonic clock moved to the wall clock's
-  // epoch once per run(): the recorded timeline is the one the protocol's timers ran on, so a
-  // replay of it fires them at the same moments.
-  std::int64_t wall_offset_ns_ = 0;
-  bool end_reported_ = false;          // connection_ended() ran for this connection
-  std::int64_t pending_delay_ns_ = 0;  // wait asked by the protocol before reconnecting
-  bool reached_active_ = false;        // this connection got READY or RESUMED
-  Actions actions_;                    // reused from frame to frame
-  std::deque<DeliverEvent> pending_;   // read ahead, not yet handed to on_event_
-  // Queues `event` for the handler (with max_pending_events 0: hands it over at once).
-  void deliver(DeliverEvent& event);
-  // Hands pending events over, oldest first: at least one, then more until `until_ns`.
-  void deliver_pending(std::int64_t until_ns);
+  std::unique_ptr<Loop> loop_;
 };
+
+// ---- template definitions ---------------------------------------------------------------
+
+namespace detail {
+// The index of T among a variant's alternatives; the size of the variant when absent.
+template <class T, class V>
+struct AlternativeIndex;
+template <class T, class... Ts>
+struct AlternativeIndex<T, std::variant<Ts...>> {
+  static constexpr std::size_t value = [] {
+    constexpr bool same[] = {std::is_same_v<T, Ts>...};
+    std::size_t i = 0;
+    while (i < sizeof...(Ts) && !same[i]) ++i;
+    return i;
+  }();
+};
+}  // namespace detail
+
+template <class T, class F>
+void Gateway::on(F&& handler) {
+  constexpr std::size_t index = detail::AlternativeIndex<T, EventPayload>::value;
+  static_assert(index < std::variant_size_v<EventPayload>,
+                "on<T>: T is not an event type of the registry (events.h)");
+  if constexpr (std::is_invocable_v<F&, const T&, std::int64_t>) {
+    add_typed(index, [h = std::forward<F>(handler)](const DeliverEvent& e) mutable {
+      h(*std::get_if<T>(&e.event.payload), e.seq);
+    });
+  } else {
+    static_assert(std::is_invocable_v<F&, const T&>,
+                  "on<T>: the handler takes (const T&) or (const T&, std::int64_t seq)");
+    add_typed(index, [h = std::forward<F>(handler)](const DeliverEvent& e) mutable {
+      h(*std::get_if<T>(&e.event.payload));
+    });
+  }
+}
 
 }  // namespace gwtape::gateway

@@ -1,6 +1,8 @@
-// gwtape/gateway/http.h — the two REST calls a gateway client needs: GET /gateway and
+// gwtape/gateway/http.h — the REST calls a gateway client needs: GET /gateway and
 // GET /gateway/bot (the URL to connect to, the recommended shard count, and the
-// session_start_limit that paces identifies).
+// session_start_limit that paces identifies), and the one a bot needs to answer:
+// POST /channels/{id}/messages. Not a REST client: no rate-limit buckets, no retries (a 429 is
+// an error with Discord's body in its message).
 //
 // The token goes only into the Authorization header; it never appears in an error message.
 // `api_base` is "https://discord.com/api/v10" in production and a loopback server in tests.
@@ -13,6 +15,7 @@
 #include <string_view>
 
 #include "gwtape/gateway/errors.h"
+#include "gwtape/gateway/model.h"
 #include "gwtape/gateway/transport.h"
 
 namespace gwtape::gateway {
@@ -42,5 +45,14 @@ Result<std::string> gateway_url(std::string_view api_base = kDefaultApiBase,
 Result<GatewayBotInfo> gateway_bot(std::string_view token,
                                    std::string_view api_base = kDefaultApiBase,
                                    const ConnectOptions& options = {});
+
+// POST {api_base}/channels/{channel_id}/messages {"content": content}: the message Discord
+// created. Errors: kInvalidArgument (no channel), kTransport (connection, HTTP status with the
+// body's first 200 bytes), kParse, kTimeout. Blocks: call it from a thread of your own, not
+// from a Gateway handler, if the handler must not wait (gateway.h).
+Result<Message> create_message(std::string_view token, Snowflake channel_id,
+                               std::string_view content,
+                               std::string_view api_base = kDefaultApiBase,
+                               const ConnectOptions& options = {});
 
 }  // namespace gwtape::gateway

@@ -55,7 +55,10 @@
 // - Plain HTTP GET /api/v10/gateway and /api/v10/gateway/bot (with `Authorization: Bot
 //   <token>`, else 401) answer {"url": url(), ...} like Discord's REST endpoints;
 //   /api/v10/users/@me and /api/v10/oauth2/applications/@me answer rest_user_json and
-//   rest_application_json when set; anything else is a JSON 404.
+//   rest_application_json when set. POST /api/v10/channels/{id}/messages (authorized the same
+//   way) with {"content": ...} answers the message created (author: the bot user of READY,
+//   ids from the session id generator) and keeps it in Observations::posted_messages; it does
+//   not dispatch MESSAGE_CREATE back. Anything else is a JSON 404 (405 for other methods).
 // - It listens on options.host (127.0.0.1 unless told otherwise). A port in use: kAddressInUse.
 //
 // Connections are numbered from 1 in accept order. The "current connection" is the most
@@ -246,6 +249,13 @@ struct SentFrame {
   std::string text;
 };
 
+// A message a client created over REST (POST /api/v10/channels/{id}/messages).
+struct PostedMessage {
+  std::uint64_t channel_id = 0;
+  std::uint64_t message_id = 0;  // the id the server gave it
+  std::string content;
+};
+
 struct Observations {
   std::vector<ReceivedFrame> frames;
   std::vector<SentFrame> sent;  // only with LoopbackOptions::keep_sent
@@ -259,8 +269,9 @@ struct Observations {
   std::vector<std::string> pongs;  // payload of every pong the client sent
   std::vector<std::string> pings;  // payload of every ping the client sent
   std::size_t http_requests = 0;   // plain HTTP (REST) requests answered
-  std::string session_id;          // the current session's id ("" before any identify)
-  std::int64_t last_seq = 0;       // the current session's last sequence number
+  std::vector<PostedMessage> posted_messages;
+  std::string session_id;     // the current session's id ("" before any identify)
+  std::int64_t last_seq = 0;  // the current session's last sequence number
 
   std::size_t open_connections() const;
   std::size_t closed_connections() const;
