@@ -212,6 +212,110 @@ void fields(const json& j, gw::InviteDeleteEvent& out) {
   field(j, "code", out.code);
 }
 
+// ---- events of gwtape/gateway/events_more.h (their model structs: nlohmann_model.cpp) ------
+
+void fields(const json& j, gw::GuildCreateEvent& out) {
+  fields(j, static_cast<gw::Guild&>(out));
+  field(j, "guild_scheduled_events", out.guild_scheduled_events);
+  field(j, "stage_instances", out.stage_instances);
+  field(j, "soundboard_sounds", out.soundboard_sounds);
+}
+
+void fields(const json& j, gw::ApplicationCommandPermissionsUpdateEvent& out) {
+  field(j, "id", out.id);
+  field(j, "application_id", out.application_id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "permissions", out.permissions);
+}
+
+void fields(const json& j, gw::AutoModerationActionExecutionEvent& out) {
+  field(j, "guild_id", out.guild_id);
+  field(j, "action", out.action);
+  field(j, "rule_id", out.rule_id);
+  field(j, "rule_trigger_type", out.rule_trigger_type);
+  field(j, "user_id", out.user_id);
+  field(j, "channel_id", out.channel_id);
+  field(j, "message_id", out.message_id);
+  field(j, "alert_system_message_id", out.alert_system_message_id);
+  field(j, "content", out.content);
+  field(j, "matched_keyword", out.matched_keyword);
+  field(j, "matched_content", out.matched_content);
+}
+
+void fields(const json& j, gw::ChannelInfoEvent& out) {
+  field(j, "guild_id", out.guild_id);
+  field(j, "channels", out.channels);
+}
+
+void fields(const json& j, gw::GuildAuditLogEntryCreateEvent& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "target_id", out.target_id);
+  field(j, "user_id", out.user_id);
+  field(j, "action_type", out.action_type);
+  if (auto it = j.find("changes"); it != j.end()) read_raw(*it, out.changes);
+  if (auto it = j.find("options"); it != j.end()) read_raw(*it, out.options);
+  field(j, "reason", out.reason);
+}
+
+void fields(const json& j, gw::GuildScheduledEventUserAddEvent& out) {
+  field(j, "guild_scheduled_event_id", out.guild_scheduled_event_id);
+  field(j, "user_id", out.user_id);
+  field(j, "guild_id", out.guild_id);
+}
+
+void fields(const json& j, gw::GuildSoundboardSoundDeleteEvent& out) {
+  field(j, "sound_id", out.sound_id);
+  field(j, "guild_id", out.guild_id);
+}
+
+void fields(const json& j, gw::GuildSoundboardSoundsUpdateEvent& out) {
+  field(j, "soundboard_sounds", out.soundboard_sounds);
+  field(j, "guild_id", out.guild_id);
+}
+
+void fields(const json& j, gw::IntegrationCreateEvent& out) {
+  fields(j, static_cast<gw::Integration&>(out));
+  field(j, "guild_id", out.guild_id);
+}
+
+void fields(const json& j, gw::IntegrationDeleteEvent& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "application_id", out.application_id);
+}
+
+void fields(const json& j, gw::MessagePollVoteAddEvent& out) {
+  field(j, "user_id", out.user_id);
+  field(j, "channel_id", out.channel_id);
+  field(j, "message_id", out.message_id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "answer_id", out.answer_id);
+}
+
+void fields(const json& j, gw::VoiceChannelEffectSendEvent& out) {
+  field(j, "channel_id", out.channel_id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "user_id", out.user_id);
+  field(j, "emoji", out.emoji);
+  field(j, "animation_type", out.animation_type);
+  field(j, "animation_id", out.animation_id);
+  field(j, "sound_id", out.sound_id);
+  field(j, "sound_volume", out.sound_volume);
+}
+
+void fields(const json& j, gw::VoiceChannelStartTimeUpdateEvent& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "voice_start_time", out.voice_start_time);
+}
+
+void fields(const json& j, gw::VoiceChannelStatusUpdateEvent& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "status", out.status);
+}
+
 }  // namespace nl
 namespace {
 

@@ -304,4 +304,135 @@ void fields(const json& j, gw::ThreadMember& out) {
   field(j, "flags", out.flags);
 }
 
+// ---- model structs of gwtape/gateway/model_more.h -----------------------------------------
+
+// An object's keys read into the struct around it (a Nested<> field), if the object is there.
+template <class Read>
+void nested(const json& j, const char* object, Read&& read_fields) {
+  if (auto it = j.find(object); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) throw BadField("expected an object");
+    read_fields(*it);
+  }
+}
+
+void fields(const json& j, gw::GuildScheduledEvent& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "channel_id", out.channel_id);
+  field(j, "creator_id", out.creator_id);
+  field(j, "name", out.name);
+  field(j, "description", out.description);
+  field(j, "scheduled_start_time", out.scheduled_start_time);
+  field(j, "scheduled_end_time", out.scheduled_end_time);
+  field(j, "privacy_level", out.privacy_level);
+  field(j, "status", out.status);
+  field(j, "entity_type", out.entity_type);
+  field(j, "entity_id", out.entity_id);
+  nested(j, "entity_metadata", [&](const json& m) { field(m, "location", out.location); });
+  field(j, "creator", out.creator);
+  field(j, "user_count", out.user_count);
+  field(j, "image", out.image);
+  if (auto it = j.find("recurrence_rule"); it != j.end()) read_raw(*it, out.recurrence_rule);
+}
+
+void fields(const json& j, gw::StageInstance& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "channel_id", out.channel_id);
+  field(j, "topic", out.topic);
+  field(j, "privacy_level", out.privacy_level);
+  field(j, "discoverable_disabled", out.discoverable_disabled);
+  field(j, "guild_scheduled_event_id", out.guild_scheduled_event_id);
+}
+
+void fields(const json& j, gw::SoundboardSound& out) {
+  field(j, "name", out.name);
+  field(j, "sound_id", out.sound_id);
+  field(j, "volume", out.volume);
+  field(j, "emoji_id", out.emoji_id);
+  field(j, "emoji_name", out.emoji_name);
+  field(j, "guild_id", out.guild_id);
+  field(j, "available", out.available);
+  field(j, "user", out.user);
+}
+
+void fields(const json& j, gw::AutoModerationAction& out) {
+  field(j, "type", out.type);
+  if (auto it = j.find("metadata"); it != j.end()) read_raw(*it, out.metadata);
+}
+
+void fields(const json& j, gw::AutoModerationRule& out) {
+  field(j, "id", out.id);
+  field(j, "guild_id", out.guild_id);
+  field(j, "name", out.name);
+  field(j, "creator_id", out.creator_id);
+  field(j, "event_type", out.event_type);
+  field(j, "trigger_type", out.trigger_type);
+  if (auto it = j.find("trigger_metadata"); it != j.end()) read_raw(*it, out.trigger_metadata);
+  field(j, "actions", out.actions);
+  field(j, "enabled", out.enabled);
+  field(j, "exempt_roles", out.exempt_roles);
+  field(j, "exempt_channels", out.exempt_channels);
+}
+
+void fields(const json& j, gw::Integration& out) {
+  field(j, "id", out.id);
+  field(j, "name", out.name);
+  field(j, "type", out.type);
+  field(j, "enabled", out.enabled);
+  field(j, "syncing", out.syncing);
+  field(j, "role_id", out.role_id);
+  field(j, "enable_emoticons", out.enable_emoticons);
+  field(j, "expire_behavior", out.expire_behavior);
+  field(j, "expire_grace_period", out.expire_grace_period);
+  field(j, "user", out.user);
+  nested(j, "account", [&](const json& a) {
+    field(a, "id", out.account_id);
+    field(a, "name", out.account_name);
+  });
+  field(j, "synced_at", out.synced_at);
+  field(j, "subscriber_count", out.subscriber_count);
+  field(j, "revoked", out.revoked);
+  out.application_id = id_in(j, "application", "id");
+  field(j, "scopes", out.scopes);
+}
+
+void fields(const json& j, gw::Entitlement& out) {
+  field(j, "id", out.id);
+  field(j, "sku_id", out.sku_id);
+  field(j, "application_id", out.application_id);
+  field(j, "user_id", out.user_id);
+  field(j, "type", out.type);
+  field(j, "deleted", out.deleted);
+  field(j, "starts_at", out.starts_at);
+  field(j, "ends_at", out.ends_at);
+  field(j, "guild_id", out.guild_id);
+  field(j, "consumed", out.consumed);
+}
+
+void fields(const json& j, gw::Subscription& out) {
+  field(j, "id", out.id);
+  field(j, "user_id", out.user_id);
+  field(j, "sku_ids", out.sku_ids);
+  field(j, "entitlement_ids", out.entitlement_ids);
+  field(j, "renewal_sku_ids", out.renewal_sku_ids);
+  field(j, "current_period_start", out.current_period_start);
+  field(j, "current_period_end", out.current_period_end);
+  field(j, "status", out.status);
+  field(j, "canceled_at", out.canceled_at);
+  field(j, "country", out.country);
+}
+
+void fields(const json& j, gw::ApplicationCommandPermission& out) {
+  field(j, "id", out.id);
+  field(j, "type", out.type);
+  field(j, "permission", out.permission);
+}
+
+void fields(const json& j, gw::ChannelInfo& out) {
+  field(j, "id", out.id);
+  field(j, "status", out.status);
+  field(j, "voice_start_time", out.voice_start_time);
+}
+
 }  // namespace gwtape::bench::nl

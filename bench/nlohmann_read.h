@@ -18,6 +18,7 @@
 
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/model.h"
+#include "gwtape/gateway/model_more.h"
 
 namespace gwtape::bench::nl {
 
@@ -68,6 +69,16 @@ void fields(const json& j, gw::Message& out);
 void fields(const json& j, gw::UnavailableGuild& out);
 void fields(const json& j, gw::Guild& out);
 void fields(const json& j, gw::ThreadMember& out);
+void fields(const json& j, gw::GuildScheduledEvent& out);
+void fields(const json& j, gw::StageInstance& out);
+void fields(const json& j, gw::SoundboardSound& out);
+void fields(const json& j, gw::AutoModerationAction& out);
+void fields(const json& j, gw::AutoModerationRule& out);
+void fields(const json& j, gw::Integration& out);
+void fields(const json& j, gw::Entitlement& out);
+void fields(const json& j, gw::Subscription& out);
+void fields(const json& j, gw::ApplicationCommandPermission& out);
+void fields(const json& j, gw::ChannelInfo& out);
 
 // `"key": value` into out when the key is there; a missing key leaves out as it is.
 template <class T>

@@ -9,6 +9,7 @@
 #include "field_table.h"
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/model.h"
+#include "gwtape/gateway/model_more.h"
 
 namespace gwtape::gateway::detail {
 
@@ -64,6 +65,41 @@ GWTAPE_FIELDS(Guild, GWTAPE_F(id), GWTAPE_F(name), GWTAPE_F(icon), GWTAPE_F(owne
 GWTAPE_FIELDS(ThreadMember, GWTAPE_F(id), GWTAPE_F(user_id), GWTAPE_F(join_timestamp),
               GWTAPE_F(flags));
 
+// ---- model structs (gwtape/gateway/model_more.h) ---------------------------------------
+
+GWTAPE_FIELDS(GuildScheduledEvent, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(channel_id),
+              GWTAPE_F(creator_id), GWTAPE_F(name), GWTAPE_F(description),
+              GWTAPE_F(scheduled_start_time), GWTAPE_F(scheduled_end_time), GWTAPE_F(privacy_level),
+              GWTAPE_F(status), GWTAPE_F(entity_type), GWTAPE_F(entity_id),
+              Nested<"entity_metadata", Field<"location", &T::location>>, GWTAPE_F(creator),
+              GWTAPE_F(user_count), GWTAPE_F(image), Raw<"recurrence_rule", &T::recurrence_rule>);
+GWTAPE_FIELDS(StageInstance, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(channel_id),
+              GWTAPE_F(topic), GWTAPE_F(privacy_level), GWTAPE_F(discoverable_disabled),
+              GWTAPE_F(guild_scheduled_event_id));
+GWTAPE_FIELDS(SoundboardSound, GWTAPE_F(name), GWTAPE_F(sound_id), GWTAPE_F(volume),
+              GWTAPE_F(emoji_id), GWTAPE_F(emoji_name), GWTAPE_F(guild_id), GWTAPE_F(available),
+              GWTAPE_F(user));
+GWTAPE_FIELDS(AutoModerationAction, GWTAPE_F(type), Raw<"metadata", &T::metadata>);
+GWTAPE_FIELDS(AutoModerationRule, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(name),
+              GWTAPE_F(creator_id), GWTAPE_F(event_type), GWTAPE_F(trigger_type),
+              Raw<"trigger_metadata", &T::trigger_metadata>, GWTAPE_F(actions), GWTAPE_F(enabled),
+              GWTAPE_F(exempt_roles), GWTAPE_F(exempt_channels));
+GWTAPE_FIELDS(Integration, GWTAPE_F(id), GWTAPE_F(name), GWTAPE_F(type), GWTAPE_F(enabled),
+              GWTAPE_F(syncing), GWTAPE_F(role_id), GWTAPE_F(enable_emoticons),
+              GWTAPE_F(expire_behavior), GWTAPE_F(expire_grace_period), GWTAPE_F(user),
+              Nested<"account", Field<"id", &T::account_id>, Field<"name", &T::account_name>>,
+              GWTAPE_F(synced_at), GWTAPE_F(subscriber_count), GWTAPE_F(revoked),
+              Nested<"application", Field<"id", &T::application_id>>, GWTAPE_F(scopes));
+GWTAPE_FIELDS(Entitlement, GWTAPE_F(id), GWTAPE_F(sku_id), GWTAPE_F(application_id),
+              GWTAPE_F(user_id), GWTAPE_F(type), GWTAPE_F(deleted), GWTAPE_F(starts_at),
+              GWTAPE_F(ends_at), GWTAPE_F(guild_id), GWTAPE_F(consumed));
+GWTAPE_FIELDS(Subscription, GWTAPE_F(id), GWTAPE_F(user_id), GWTAPE_F(sku_ids),
+              GWTAPE_F(entitlement_ids), GWTAPE_F(renewal_sku_ids), GWTAPE_F(current_period_start),
+              GWTAPE_F(current_period_end), GWTAPE_F(status), GWTAPE_F(canceled_at),
+              GWTAPE_F(country));
+GWTAPE_FIELDS(ApplicationCommandPermission, GWTAPE_F(id), GWTAPE_F(type), GWTAPE_F(permission));
+GWTAPE_FIELDS(ChannelInfo, GWTAPE_F(id), GWTAPE_F(status), GWTAPE_F(voice_start_time));
+
 // ---- events (gwtape/gateway/events.h) --------------------------------------------------
 
 GWTAPE_FIELDS(HelloEvent, GWTAPE_F(heartbeat_interval));
@@ -85,7 +121,9 @@ GWTAPE_FIELDS(ThreadListSyncEvent, GWTAPE_F(guild_id), GWTAPE_F(channel_ids), GW
 GWTAPE_FIELDS(ThreadMemberUpdateEvent, Base<ThreadMember>, GWTAPE_F(guild_id));
 GWTAPE_FIELDS(ThreadMembersUpdateEvent, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(member_count),
               GWTAPE_F(added_members), GWTAPE_F(removed_member_ids));
-GWTAPE_FIELDS_AS(GuildCreateEvent, Guild);
+// GUILD_CREATE's own arrays come after the Guild's fields (a Guild writes as it always did).
+GWTAPE_FIELDS(GuildCreateEvent, Base<Guild>, GWTAPE_F(guild_scheduled_events),
+              GWTAPE_F(stage_instances), GWTAPE_F(soundboard_sounds));
 GWTAPE_FIELDS_AS(GuildUpdateEvent, Guild);
 GWTAPE_FIELDS_AS(GuildDeleteEvent, UnavailableGuild);
 GWTAPE_FIELDS(GuildBanAddEvent, GWTAPE_F(guild_id), GWTAPE_F(user));
@@ -129,6 +167,54 @@ GWTAPE_FIELDS(InviteCreateEvent, GWTAPE_F(channel_id), GWTAPE_F(code), GWTAPE_F(
               GWTAPE_F(guild_id), GWTAPE_F(inviter), GWTAPE_F(max_age), GWTAPE_F(max_uses),
               GWTAPE_F(temporary), GWTAPE_F(uses));
 GWTAPE_FIELDS(InviteDeleteEvent, GWTAPE_F(channel_id), GWTAPE_F(guild_id), GWTAPE_F(code));
+
+// ---- events (gwtape/gateway/events_more.h) ---------------------------------------------
+
+GWTAPE_FIELDS(ApplicationCommandPermissionsUpdateEvent, GWTAPE_F(id), GWTAPE_F(application_id),
+              GWTAPE_F(guild_id), GWTAPE_F(permissions));
+GWTAPE_FIELDS_AS(AutoModerationRuleCreateEvent, AutoModerationRule);
+GWTAPE_FIELDS_AS(AutoModerationRuleUpdateEvent, AutoModerationRule);
+GWTAPE_FIELDS_AS(AutoModerationRuleDeleteEvent, AutoModerationRule);
+GWTAPE_FIELDS(AutoModerationActionExecutionEvent, GWTAPE_F(guild_id), GWTAPE_F(action),
+              GWTAPE_F(rule_id), GWTAPE_F(rule_trigger_type), GWTAPE_F(user_id),
+              GWTAPE_F(channel_id), GWTAPE_F(message_id), GWTAPE_F(alert_system_message_id),
+              GWTAPE_F(content), GWTAPE_F(matched_keyword), GWTAPE_F(matched_content));
+GWTAPE_FIELDS(ChannelInfoEvent, GWTAPE_F(guild_id), GWTAPE_F(channels));
+GWTAPE_FIELDS_AS(EntitlementCreateEvent, Entitlement);
+GWTAPE_FIELDS_AS(EntitlementUpdateEvent, Entitlement);
+GWTAPE_FIELDS_AS(EntitlementDeleteEvent, Entitlement);
+GWTAPE_FIELDS(GuildAuditLogEntryCreateEvent, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(target_id),
+              GWTAPE_F(user_id), GWTAPE_F(action_type), Raw<"changes", &T::changes>,
+              Raw<"options", &T::options>, GWTAPE_F(reason));
+GWTAPE_FIELDS_AS(GuildScheduledEventCreateEvent, GuildScheduledEvent);
+GWTAPE_FIELDS_AS(GuildScheduledEventUpdateEvent, GuildScheduledEvent);
+GWTAPE_FIELDS_AS(GuildScheduledEventDeleteEvent, GuildScheduledEvent);
+GWTAPE_FIELDS(GuildScheduledEventUserAddEvent, GWTAPE_F(guild_scheduled_event_id),
+              GWTAPE_F(user_id), GWTAPE_F(guild_id));
+GWTAPE_FIELDS_AS(GuildScheduledEventUserRemoveEvent, GuildScheduledEventUserAddEvent);
+GWTAPE_FIELDS_AS(GuildSoundboardSoundCreateEvent, SoundboardSound);
+GWTAPE_FIELDS_AS(GuildSoundboardSoundUpdateEvent, SoundboardSound);
+GWTAPE_FIELDS(GuildSoundboardSoundDeleteEvent, GWTAPE_F(sound_id), GWTAPE_F(guild_id));
+GWTAPE_FIELDS(GuildSoundboardSoundsUpdateEvent, GWTAPE_F(soundboard_sounds), GWTAPE_F(guild_id));
+GWTAPE_FIELDS_AS(SoundboardSoundsEvent, GuildSoundboardSoundsUpdateEvent);
+GWTAPE_FIELDS(IntegrationCreateEvent, Base<Integration>, GWTAPE_F(guild_id));
+GWTAPE_FIELDS_AS(IntegrationUpdateEvent, IntegrationCreateEvent);
+GWTAPE_FIELDS(IntegrationDeleteEvent, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(application_id));
+GWTAPE_FIELDS(MessagePollVoteAddEvent, GWTAPE_F(user_id), GWTAPE_F(channel_id),
+              GWTAPE_F(message_id), GWTAPE_F(guild_id), GWTAPE_F(answer_id));
+GWTAPE_FIELDS_AS(MessagePollVoteRemoveEvent, MessagePollVoteAddEvent);
+GWTAPE_FIELDS_AS(StageInstanceCreateEvent, StageInstance);
+GWTAPE_FIELDS_AS(StageInstanceUpdateEvent, StageInstance);
+GWTAPE_FIELDS_AS(StageInstanceDeleteEvent, StageInstance);
+GWTAPE_FIELDS_AS(SubscriptionCreateEvent, Subscription);
+GWTAPE_FIELDS_AS(SubscriptionUpdateEvent, Subscription);
+GWTAPE_FIELDS_AS(SubscriptionDeleteEvent, Subscription);
+GWTAPE_FIELDS(VoiceChannelEffectSendEvent, GWTAPE_F(channel_id), GWTAPE_F(guild_id),
+              GWTAPE_F(user_id), GWTAPE_F(emoji), GWTAPE_F(animation_type), GWTAPE_F(animation_id),
+              GWTAPE_F(sound_id), GWTAPE_F(sound_volume));
+GWTAPE_FIELDS(VoiceChannelStartTimeUpdateEvent, GWTAPE_F(id), GWTAPE_F(guild_id),
+              GWTAPE_F(voice_start_time));
+GWTAPE_FIELDS(VoiceChannelStatusUpdateEvent, GWTAPE_F(id), GWTAPE_F(guild_id), GWTAPE_F(status));
 
 // Every typed event has a table of its own (a derived event never writes as its base by
 // accident: the writer and the decoder take a table of exactly the struct's type).

@@ -99,6 +99,9 @@ CacheCounts Cache::counts() const {
     c.voice_states += g.voice_states.size();
     c.emojis += g.guild.emojis.size();
     c.stickers += g.guild.stickers.size();
+    c.scheduled_events += g.scheduled_events.size();
+    c.stage_instances += g.stage_instances.size();
+    c.soundboard_sounds += g.soundboard_sounds.size();
   }
   c.private_channels = s_->private_ids.size();
   for (const auto& [id, log] : s_->messages) c.messages += log.size();
@@ -130,6 +133,21 @@ const Presence* Cache::presence(Snowflake guild_id, Snowflake user_id) const {
 const VoiceState* Cache::voice_state(Snowflake guild_id, Snowflake user_id) const {
   const CachedGuild* g = guild(guild_id);
   return g ? lookup(g->voice_states, user_id) : nullptr;
+}
+
+const GuildScheduledEvent* Cache::scheduled_event(Snowflake guild_id, Snowflake event_id) const {
+  const CachedGuild* g = guild(guild_id);
+  return g ? lookup(g->scheduled_events, event_id) : nullptr;
+}
+
+const StageInstance* Cache::stage_instance(Snowflake guild_id, Snowflake stage_id) const {
+  const CachedGuild* g = guild(guild_id);
+  return g ? lookup(g->stage_instances, stage_id) : nullptr;
+}
+
+const SoundboardSound* Cache::soundboard_sound(Snowflake guild_id, Snowflake sound_id) const {
+  const CachedGuild* g = guild(guild_id);
+  return g ? lookup(g->soundboard_sounds, sound_id) : nullptr;
 }
 
 const ThreadMember* Cache::thread_member(Snowflake thread_id) const {

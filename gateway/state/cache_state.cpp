@@ -173,6 +173,9 @@ void CacheState::clear_guild_contents(CachedGuild& g) {
   g.members.clear();
   g.presences.clear();
   g.voice_states.clear();
+  g.scheduled_events.clear();
+  g.stage_instances.clear();
+  g.soundboard_sounds.clear();
 }
 
 void CacheState::remove_guild(Snowflake id) {
@@ -235,6 +238,26 @@ void CacheState::put_voice_state(CachedGuild& g, VoiceState&& vs) {
   }
   vs.guild_id = g.guild.id;
   g.voice_states.insert_or_assign(vs.user_id, std::move(vs));
+}
+
+void CacheState::put_scheduled_event(CachedGuild& g, GuildScheduledEvent&& event) {
+  if (!event.id.valid()) return;
+  event.guild_id = g.guild.id;
+  auto [it, inserted] = g.scheduled_events.try_emplace(event.id);
+  if (!inserted && event.user_count == 0) event.user_count = it->second.user_count;
+  it->second = std::move(event);
+}
+
+void CacheState::put_stage_instance(CachedGuild& g, StageInstance&& stage) {
+  if (!stage.id.valid()) return;
+  stage.guild_id = g.guild.id;
+  g.stage_instances.insert_or_assign(stage.id, std::move(stage));
+}
+
+void CacheState::put_soundboard_sound(CachedGuild& g, SoundboardSound&& sound) {
+  if (!sound.sound_id.valid()) return;
+  sound.guild_id = g.guild.id;
+  g.soundboard_sounds.insert_or_assign(sound.sound_id, std::move(sound));
 }
 
 }  // namespace gwtape::gateway::state

@@ -95,6 +95,13 @@ struct CacheState {
   void put_presence(CachedGuild& g, Presence&& presence);
   // guild_id set to g's; channel_id 0 removes; a carried member goes to g's members.
   void put_voice_state(CachedGuild& g, VoiceState&& vs);
+
+  // Inserts or replaces by id (a sound by sound_id), guild_id set to g's; no id: dropped. A
+  // scheduled event keeps the cached user_count when the incoming one is 0 (Discord sends it
+  // only when asked for it; USER_ADD / USER_REMOVE keep it).
+  void put_scheduled_event(CachedGuild& g, GuildScheduledEvent&& event);
+  void put_stage_instance(CachedGuild& g, StageInstance&& stage);
+  void put_soundboard_sound(CachedGuild& g, SoundboardSound&& sound);
 };
 
 bool is_thread_type(std::int32_t type);   // 10, 11, 12

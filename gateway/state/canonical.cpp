@@ -94,6 +94,26 @@ void write_message(JsonWriter& w, const Message& m) {
   write_json(w, sorted);
 }
 
+// One of the guilds' collections that came after the v1 layout (scheduled events, stage
+// instances, soundboard sounds), as one array under `key`: guilds by id, then by the map's key.
+// Not written at all when no guild holds any, so that a cache without them writes the bytes
+// (and has the digest) it had before they were cached.
+template <class V, class Flush>
+void write_guild_section(JsonWriter& w, const CacheState& s, std::string_view key,
+                         std::unordered_map<Snowflake, V> CachedGuild::*collection, Flush&& flush) {
+  const auto guilds = sorted_values(s.guilds);
+  if (std::all_of(guilds.begin(), guilds.end(),
+                  [&](const CachedGuild* g) { return (g->*collection).empty(); })) {
+    return;
+  }
+  w.key(key).begin_array();
+  for (const CachedGuild* g : guilds) {
+    for (const V* v : sorted_values(g->*collection)) write_json(w, *v);
+    flush(false);
+  }
+  w.end_array();
+}
+
 void write_state(const CacheState& s, const Sink& sink) {
   JsonWriter w;
   auto flush = [&](bool force) {
@@ -133,6 +153,9 @@ void write_state(const CacheState& s, const Sink& sink) {
     w.end_object();
   }
   w.end_array();
+  write_guild_section(w, s, "scheduled_events", &CachedGuild::scheduled_events, flush);
+  write_guild_section(w, s, "stage_instances", &CachedGuild::stage_instances, flush);
+  write_guild_section(w, s, "soundboard_sounds", &CachedGuild::soundboard_sounds, flush);
   w.end_object();
   flush(true);
 }

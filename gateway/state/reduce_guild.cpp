@@ -78,6 +78,10 @@ void Reducer<GuildCreateEvent>::apply(CacheState& s, GuildCreateEvent&& ev) {
   }
   for (Presence& p : presences) s.put_presence(g, std::move(p));
   for (VoiceState& vs : voice_states) s.put_voice_state(g, std::move(vs));
+  // GUILD_CREATE's own arrays (not the Guild's: see GuildCreateEvent).
+  for (GuildScheduledEvent& e : ev.guild_scheduled_events) s.put_scheduled_event(g, std::move(e));
+  for (StageInstance& st : ev.stage_instances) s.put_stage_instance(g, std::move(st));
+  for (SoundboardSound& snd : ev.soundboard_sounds) s.put_soundboard_sound(g, std::move(snd));
 }
 
 void Reducer<GuildUpdateEvent>::apply(CacheState& s, GuildUpdateEvent&& ev) {

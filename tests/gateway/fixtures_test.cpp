@@ -273,7 +273,7 @@ TEST_CASE("every field a typed event models matches the fixture it was decoded f
       CHECK(to_json(*decoded.one_pass) == to_json(*decoded.event));
     }
   }
-  CHECK(checked >= 50);
+  CHECK(checked >= 98);  // every fixture but the two raw user-account events
   INFO(join(all));
   REQUIRE(all.empty());
 }
@@ -321,12 +321,15 @@ TEST_CASE("documented untyped events keep d byte for byte", "[gateway][fixtures]
     const RawEvent* raw = decoded.event->as<RawEvent>();
     if (!raw) continue;
     ++raw_events;
+    // Only the two user-account events stay raw: Discord's bot documentation has no fields
+    // to type them from (events.h, by the raw list).
+    CHECK((decoded.t == "USER_SETTINGS_UPDATE" || decoded.t == "USER_GUILD_SETTINGS_UPDATE"));
     const auto d = raw_member(frame.text, "d");
     REQUIRE(d.has_value());
     CHECK(raw->d == *d);
     CHECK(to_json(*decoded.event) == *d);
   }
-  CHECK(raw_events >= 30);
+  CHECK(raw_events == 2);
 }
 
 TEST_CASE("an unknown event name decodes to kUnknown with the name and d kept",
@@ -455,7 +458,7 @@ TEST_CASE("every dispatch of Discord's documentation examples decodes",
     }
   }
   CHECK(lineno >= 91);
-  CHECK(typed > 0);
+  CHECK(typed == lineno);  // every event the documentation shows is typed
   INFO(join(all));
   CHECK(all.empty());
 }

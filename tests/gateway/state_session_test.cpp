@@ -40,6 +40,12 @@ constexpr Snowflake kNewThread{1477639038566531072ULL};
 constexpr Snowflake kDotaThread{831310213939331072ULL};
 constexpr Snowflake kNewRole{1477637780275331072ULL};
 constexpr Snowflake kLul{41771983429993937ULL};
+constexpr Snowflake kTownHall{947656305244532806ULL};
+constexpr Snowflake kTownHallStage{840647391636226060ULL};
+constexpr Snowflake kGameNight{1477642813440131072ULL};
+constexpr Snowflake kOfficeHours{1477651621478531072ULL};
+constexpr Snowflake kYay{1106714396018884649ULL};
+constexpr Snowflake kOuais{1477640296857731072ULL};
 
 Timestamp ts(const char* text) { return *Timestamp::parse(text); }
 
@@ -79,6 +85,11 @@ void check_after(const Cache& c, std::int64_t s) {
       CHECK(c.voice_state(kGuild, kMason)->channel_id == kVoice);
       CHECK(c.voice_state(kGuild, kMason)->guild_id == kGuild);
       CHECK(n.unavailable_guilds == 1);
+      // GUILD_CREATE's own arrays, kept beside the guild.
+      CHECK(n.scheduled_events == 1);
+      CHECK(c.scheduled_event(kGuild, kTownHall)->status == 2);
+      CHECK(c.stage_instance(kGuild, kTownHallStage)->topic == "Testing Testing, 123");
+      CHECK(c.soundboard_sound(kGuild, kYay)->user->id == kLuigi);
       break;
     }
     case 3:  // GUILD_CREATE_unavailable
@@ -247,6 +258,52 @@ void check_after(const Cache& c, std::int64_t s) {
       CHECK(n.roles == 4);
       CHECK(n.members == 3);
       break;
+    case 57:  // GUILD_SCHEDULED_EVENT_CREATE
+      CHECK(n.scheduled_events == 2);
+      CHECK(c.scheduled_event(kGuild, kGameNight)->user_count == 0);
+      break;
+    case 58:  // GUILD_SCHEDULED_EVENT_USER_ADD
+      CHECK(c.scheduled_event(kGuild, kGameNight)->user_count == 1);
+      break;
+    case 59:  // GUILD_SCHEDULED_EVENT_UPDATE: external, with a location
+      CHECK(c.scheduled_event(kGuild, kGameNight)->entity_type == 3);
+      CHECK(*c.scheduled_event(kGuild, kGameNight)->location ==
+            "Caf\xC3\xA9 \xC3\x9Cmlaut, \xE6\x9D\xB1\xE4\xBA\xAC");
+      CHECK(c.scheduled_event(kGuild, kGameNight)->user_count == 1);
+      break;
+    case 60:  // GUILD_SCHEDULED_EVENT_USER_REMOVE
+      CHECK(c.scheduled_event(kGuild, kGameNight)->user_count == 0);
+      break;
+    case 61:  // GUILD_SCHEDULED_EVENT_DELETE
+      CHECK(c.scheduled_event(kGuild, kGameNight) == nullptr);
+      CHECK(n.scheduled_events == 1);
+      break;
+    case 63:  // STAGE_INSTANCE_DELETE (62 updated it)
+      CHECK(n.stage_instances == 0);
+      break;
+    case 64:  // STAGE_INSTANCE_CREATE
+      CHECK(n.stage_instances == 1);
+      CHECK(c.stage_instance(kGuild, kOfficeHours)->channel_id.valid());
+      break;
+    case 65:  // GUILD_SOUNDBOARD_SOUND_CREATE
+      CHECK(n.soundboard_sounds == 2);
+      break;
+    case 66:  // GUILD_SOUNDBOARD_SOUND_UPDATE
+      CHECK(c.soundboard_sound(kGuild, kOuais)->available);
+      CHECK(c.soundboard_sound(kGuild, kOuais)->volume == 0.8);
+      break;
+    case 67:  // GUILD_SOUNDBOARD_SOUNDS_UPDATE: the whole set
+      CHECK(n.soundboard_sounds == 2);
+      CHECK_FALSE(c.soundboard_sound(kGuild, kOuais)->available);
+      break;
+    case 68:  // GUILD_SOUNDBOARD_SOUND_DELETE
+      CHECK(c.soundboard_sound(kGuild, kOuais) == nullptr);
+      CHECK(n.soundboard_sounds == 1);
+      break;
+    case 69:  // SOUNDBOARD_SOUNDS: the reply to op 31 replaces the set
+      CHECK(n.soundboard_sounds == 1);
+      CHECK(c.soundboard_sound(kGuild, kYay) != nullptr);
+      break;
     case 70:  // VOICE_STATE_UPDATE: the bot joins
       CHECK(n.voice_states == 2);
       CHECK(c.voice_state(kGuild, kNelly)->self_deaf);
@@ -329,6 +386,9 @@ TEST_CASE("cache: the fixture session, event by event, ends in the README's stat
   CHECK(n.members == 3);
   CHECK(n.messages == 0);
   CHECK(n.private_channels == 0);
+  CHECK(n.scheduled_events == 1);
+  CHECK(n.stage_instances == 1);
+  CHECK(n.soundboard_sounds == 1);
   std::set<std::string> channel_names;
   for (Snowflake id : cache.guild(kGuild)->channel_ids)
     channel_names.insert(*cache.channel(id)->name);
@@ -350,6 +410,9 @@ TEST_CASE("cache: the fixture session, event by event, ends in the README's stat
   CHECK(doc["guilds"].get_array().size() == 1);
   CHECK(doc["guilds"].at(0)["channels"].get_array().size() == 6);
   CHECK(doc["messages"].get_array().size() == 0);
+  CHECK(doc["scheduled_events"].get_array().size() == 1);
+  CHECK(doc["stage_instances"].get_array().size() == 1);
+  CHECK(doc["soundboard_sounds"].get_array().size() == 1);
 }
 
 TEST_CASE("cache: the const and the moving apply build the same state", "[state]") {

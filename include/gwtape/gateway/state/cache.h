@@ -2,11 +2,12 @@
 //
 // A `Cache` is a reducer over typed events (gwtape/gateway/events.h): `apply(event)` updates
 // the current user, the guilds (unavailable ones included), their channels, threads, roles,
-// members, emojis, stickers, presences and voice states, the private channels, the current
-// user's thread memberships and the last N messages of every channel (with edits, deletes and
-// reactions). It knows nothing of the network, the log or the clock: the live Gateway and the
-// Replayer feed it the same events, so the same events give the same state. docs/STATE.md
-// says how each event reduces, and what is kept or dropped.
+// members, emojis, stickers, presences, voice states, scheduled events, stage instances and
+// soundboard sounds, the private channels, the current user's thread memberships and the last
+// N messages of every channel (with edits, deletes and reactions). It knows nothing of the network,
+// the log or the clock: the live Gateway and the Replayer feed it the same events, so the same
+// events give the same state. docs/STATE.md says how each event reduces, and what is kept or
+// dropped.
 //
 // Each event type has its own reducer (gateway/state/reducers.h lists them); an event type the
 // cache does not reduce (INTERACTION_CREATE, INVITE_*, every raw or unknown event) is a counted
@@ -18,7 +19,9 @@
 //
 // `dump_json()` writes the whole cache as one canonical JSON document: every collection sorted
 // by id, each object in the canonical field order of gwtape/gateway/json.h, so that two caches
-// holding the same content write the same bytes whatever order they learnt it in.
+// holding the same content write the same bytes whatever order they learnt it in. The sections
+// of scheduled events, stage instances and soundboard sounds are written only when the cache
+// holds any, so a cache without them dumps (and digests) as it did before they were cached.
 // `digest_hex()` is the SHA-256 of exactly those bytes.
 //
 // Cost: every reducer is O(1) expected in the size of the cache (hash maps by Snowflake), and at
@@ -43,6 +46,7 @@
 
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/model.h"
+#include "gwtape/gateway/model_more.h"
 #include "gwtape/gateway/snowflake.h"
 
 namespace gwtape::gateway::state {
@@ -86,6 +90,9 @@ struct CacheCounts {
   std::size_t emojis = 0;
   std::size_t stickers = 0;
   std::size_t thread_memberships = 0;  // the current user's
+  std::size_t scheduled_events = 0;
+  std::size_t stage_instances = 0;
+  std::size_t soundboard_sounds = 0;
 };
 
 // A guild as the cache holds it. `guild` keeps the guild's own fields and its emojis,
@@ -100,6 +107,9 @@ struct CachedGuild {
   std::unordered_map<Snowflake, VoiceState> voice_states;  // by user id; member never set
   std::unordered_set<Snowflake> channel_ids;               // guild channels (not threads)
   std::unordered_set<Snowflake> thread_ids;
+  std::unordered_map<Snowflake, GuildScheduledEvent> scheduled_events;  // by id
+  std::unordered_map<Snowflake, StageInstance> stage_instances;         // by id
+  std::unordered_map<Snowflake, SoundboardSound> soundboard_sounds;     // by sound id
 };
 
 struct CacheState;  // the containers, private to gateway/state/
@@ -137,6 +147,9 @@ class Cache {
   const Member* member(Snowflake guild_id, Snowflake user_id) const;
   const Presence* presence(Snowflake guild_id, Snowflake user_id) const;
   const VoiceState* voice_state(Snowflake guild_id, Snowflake user_id) const;
+  const GuildScheduledEvent* scheduled_event(Snowflake guild_id, Snowflake event_id) const;
+  const StageInstance* stage_instance(Snowflake guild_id, Snowflake stage_id) const;
+  const SoundboardSound* soundboard_sound(Snowflake guild_id, Snowflake sound_id) const;
   // The current user's membership of a thread.
   const ThreadMember* thread_member(Snowflake thread_id) const;
   const Message* message(Snowflake channel_id, Snowflake message_id) const;
