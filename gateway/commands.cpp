@@ -3,12 +3,9 @@
 #include <simdjson.h>
 
 #include "gwtape/gateway/json.h"
-#include "json_write.h"
 
 namespace gwtape::gateway {
 namespace {
-
-using detail::JsonWriter;
 
 // {"op":op,"d": ... written by body ...}, checked for UTF-8 and the 4096-byte limit.
 template <class Body>

@@ -1,5 +1,5 @@
-// Canonical JSON writers for the scalars, and the public to_json() entry points. The structs
-// are written from their field tables (encode_model.h, model_fields.h).
+// The canonical JSON writers of gwtape/gateway/json.h: scalars here, every struct from its field
+// table (encode_model.h, model_fields.h), and to_json() on top of them.
 #include "encode_model.h"
 
 #include <simdjson.h>
@@ -9,9 +9,7 @@
 #include <memory>
 #include <variant>
 
-#include "gwtape/gateway/json.h"
-
-namespace gwtape::gateway::detail {
+namespace gwtape::gateway {
 
 void write_json(JsonWriter& w, Snowflake v) {
   if (!v.valid()) {
@@ -32,7 +30,7 @@ void write_json(JsonWriter& w, Timestamp v) {
   w.string(v.iso8601());
 }
 
-void write_json(JsonWriter& w, const std::string& v) { write_string(w, v); }
+void write_json(JsonWriter& w, const std::string& v) { detail::write_string(w, v); }
 void write_json(JsonWriter& w, bool v) { w.boolean(v); }
 void write_json(JsonWriter& w, std::int32_t v) { w.integer(v); }
 void write_json(JsonWriter& w, std::int64_t v) { w.integer(v); }
@@ -49,6 +47,8 @@ void write_json(JsonWriter& w, double v) {
   (void)ec;  // 32 bytes hold any double's shortest form
   w.raw(std::string_view(buf, static_cast<std::size_t>(end - buf)));
 }
+
+namespace detail {
 
 void write_string(JsonWriter& w, std::string_view s) {
   if (valid_utf8(s)) {
@@ -91,44 +91,39 @@ void write_raw_json(JsonWriter& w, std::string_view raw) {
   w.raw(std::string_view(out.get(), out_len));
 }
 
+}  // namespace detail
+
 void write_json(JsonWriter& w, const RawEvent& v) { w.raw(v.d.empty() ? "null" : v.d); }
 
 void write_json(JsonWriter& w, const Event& v) {
   std::visit([&w](const auto& payload) { write_json(w, payload); }, v.payload);
 }
 
-}  // namespace gwtape::gateway::detail
+#define GWTAPE_X(T) \
+  void write_json(JsonWriter& w, const T& value) { detail::write_object(w, value); }
+GWTAPE_MODEL_STRUCTS(GWTAPE_X)
+#undef GWTAPE_X
+#define GWTAPE_X(e, n, T) \
+  void write_json(JsonWriter& w, const T& event) { detail::write_object(w, event); }
+GWTAPE_TYPED_EVENTS(GWTAPE_X)
+#undef GWTAPE_X
+void write_json(JsonWriter& w, const HelloEvent& hello) { detail::write_object(w, hello); }
 
-namespace gwtape::gateway {
 namespace {
 
 template <class T>
 std::string encode(const T& v) {
-  detail::JsonWriter w;
-  detail::write_json(w, v);
+  JsonWriter w;
+  write_json(w, v);
   return std::move(w.text());
 }
 
 }  // namespace
 
-std::string to_json(const User& user) { return encode(user); }
-std::string to_json(const Role& role) { return encode(role); }
-std::string to_json(const Member& member) { return encode(member); }
-std::string to_json(const Emoji& emoji) { return encode(emoji); }
-std::string to_json(const Sticker& sticker) { return encode(sticker); }
-std::string to_json(const PermissionOverwrite& overwrite) { return encode(overwrite); }
-std::string to_json(const ThreadMetadata& metadata) { return encode(metadata); }
-std::string to_json(const Channel& channel) { return encode(channel); }
-std::string to_json(const Activity& activity) { return encode(activity); }
-std::string to_json(const Presence& presence) { return encode(presence); }
-std::string to_json(const VoiceState& voice_state) { return encode(voice_state); }
-std::string to_json(const Attachment& attachment) { return encode(attachment); }
-std::string to_json(const Reaction& reaction) { return encode(reaction); }
-std::string to_json(const Message& message) { return encode(message); }
-std::string to_json(const UnavailableGuild& guild) { return encode(guild); }
-std::string to_json(const Guild& guild) { return encode(guild); }
-std::string to_json(const ThreadMember& thread_member) { return encode(thread_member); }
-
+#define GWTAPE_X(T) \
+  std::string to_json(const T& value) { return encode(value); }
+GWTAPE_MODEL_STRUCTS(GWTAPE_X)
+#undef GWTAPE_X
 std::string to_json(const HelloEvent& hello) { return encode(hello); }
 std::string to_json(const Event& event) { return encode(event); }
 #define GWTAPE_X(e, n, T) \

@@ -1,4 +1,4 @@
-#include "json_write.h"
+#include "gwtape/gateway/json_writer.h"
 
 #include "gwtape/gateway/json.h"
 
@@ -55,10 +55,6 @@ void escape_into(Out& out, std::string_view text) {
 
 void append_json_escaped(std::string& out, std::string_view text) { escape_into(out, text); }
 void append_json_escaped(Secret& out, std::string_view text) { escape_into(out, text); }
-
-}  // namespace gwtape::gateway
-
-namespace gwtape::gateway::detail {
 
 bool valid_utf8(std::string_view s) { return simdjson::validate_utf8(s.data(), s.size()); }
 
@@ -146,4 +142,4 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
-}  // namespace gwtape::gateway::detail
+}  // namespace gwtape::gateway

@@ -12,14 +12,12 @@
 #include <vector>
 
 #include "cache_state.h"
-#include "encode_model.h"
+#include "gwtape/gateway/json.h"
+#include "gwtape/gateway/json_writer.h"
 
 namespace gwtape::gateway::state {
 namespace {
 
-using detail::JsonWriter;
-using detail::write_field;
-using detail::write_json;
 using Sink = std::function<void(std::string_view)>;
 
 // Names the layout: a change of layout changes every digest, and says so.

@@ -108,7 +108,7 @@ int main() {
 }
 )");
   const std::string program = dir.file("main");
-  const std::string command = "PKG_CONFIG_PATH='" + prefix + "/lib/pkgconfig' " +
+  const std::string command = "export PKG_CONFIG_PATH='" + prefix + "/lib/pkgconfig'; " +
                               GWTAPE_CXX_COMPILER + " " + extra_flags() + " '" + source + "' -o '" +
                               program + "' $(pkg-config --cflags --libs gwtape)";
   auto compile = run_program("/bin/sh", {"-c", command});

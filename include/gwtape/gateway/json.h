@@ -42,10 +42,16 @@
 // Lifetimes: the returned string is owned by the caller; nothing is kept.
 #pragma once
 
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gwtape/gateway/events.h"
+#include "gwtape/gateway/json_writer.h"
 #include "gwtape/gateway/model.h"
 #include "gwtape/gateway/secret.h"
 
@@ -62,29 +68,102 @@ void append_json_escaped(Secret& out, std::string_view text);  // the same, into
 std::string to_json(const Event& event);
 std::string to_json(const HelloEvent& hello);
 
+// Every model object with a canonical encoding of its own (the typed events come from the
+// registry, events.h). A struct a model object or event holds must be here: the writer of its
+// holder does not compile otherwise.
+#define GWTAPE_MODEL_STRUCTS(X)   \
+  X(User)                         \
+  X(Role)                         \
+  X(Member)                       \
+  X(Emoji)                        \
+  X(Sticker)                      \
+  X(PermissionOverwrite)          \
+  X(ThreadMetadata)               \
+  X(Channel)                      \
+  X(Activity)                     \
+  X(Presence)                     \
+  X(VoiceState)                   \
+  X(Attachment)                   \
+  X(Reaction)                     \
+  X(Message)                      \
+  X(UnavailableGuild)             \
+  X(Guild)                        \
+  X(ThreadMember)                 \
+  X(GuildScheduledEvent)          \
+  X(StageInstance)                \
+  X(SoundboardSound)              \
+  X(AutoModerationAction)         \
+  X(AutoModerationRule)           \
+  X(Integration)                  \
+  X(Entitlement)                  \
+  X(Subscription)                 \
+  X(ApplicationCommandPermission) \
+  X(ChannelInfo)
+
 // One model object as canonical JSON (the same text it has inside an event's encoding).
-std::string to_json(const User& user);
-std::string to_json(const Role& role);
-std::string to_json(const Member& member);
-std::string to_json(const Emoji& emoji);
-std::string to_json(const Sticker& sticker);
-std::string to_json(const PermissionOverwrite& overwrite);
-std::string to_json(const ThreadMetadata& metadata);
-std::string to_json(const Channel& channel);
-std::string to_json(const Activity& activity);
-std::string to_json(const Presence& presence);
-std::string to_json(const VoiceState& voice_state);
-std::string to_json(const Attachment& attachment);
-std::string to_json(const Reaction& reaction);
-std::string to_json(const Message& message);
-std::string to_json(const UnavailableGuild& guild);
-std::string to_json(const Guild& guild);
-std::string to_json(const ThreadMember& thread_member);
+#define GWTAPE_X(T) std::string to_json(const T& value);
+GWTAPE_MODEL_STRUCTS(GWTAPE_X)
+#undef GWTAPE_X
 
 // Each typed event struct on its own, so that a derived event (ThreadCreateEvent, which adds
 // newly_created to Channel) never binds to its base's overload and loses fields.
 #define GWTAPE_X(e, n, T) std::string to_json(const T& event);
 GWTAPE_TYPED_EVENTS(GWTAPE_X)
 #undef GWTAPE_X
+
+// ---- writing into a JsonWriter ----------------------------------------------------------
+//
+// The same encoding, appended to a JsonWriter (json_writer.h) in place: for documents made of
+// model objects, such as the state cache's dump, without a string per object.
+
+void write_json(JsonWriter& w, Snowflake v);  // decimal string; null when !valid()
+void write_json(JsonWriter& w, Timestamp v);  // iso8601(); null when !valid()
+void write_json(JsonWriter& w, const std::string& v);
+void write_json(JsonWriter& w, bool v);
+void write_json(JsonWriter& w, std::int32_t v);
+void write_json(JsonWriter& w, std::int64_t v);
+void write_json(JsonWriter& w, std::uint32_t v);
+void write_json(JsonWriter& w, std::uint64_t v);
+void write_json(JsonWriter& w, double v);  // shortest round-trip form; null if not finite
+
+#define GWTAPE_X(T) void write_json(JsonWriter& w, const T& value);
+GWTAPE_MODEL_STRUCTS(GWTAPE_X)
+#undef GWTAPE_X
+#define GWTAPE_X(e, n, T) void write_json(JsonWriter& w, const T& event);
+GWTAPE_TYPED_EVENTS(GWTAPE_X)
+#undef GWTAPE_X
+void write_json(JsonWriter& w, const HelloEvent& hello);
+void write_json(JsonWriter& w, const RawEvent& raw);  // d verbatim; "null" when empty
+void write_json(JsonWriter& w, const Event& event);   // the payload, whatever its type
+
+template <class T>
+void write_json(JsonWriter& w, const std::optional<T>& v) {
+  if (v) {
+    write_json(w, *v);
+  } else {
+    w.null();
+  }
+}
+
+template <class T>
+void write_json(JsonWriter& w, const std::vector<T>& v) {
+  w.begin_array();
+  for (const T& element : v) write_json(w, element);
+  w.end_array();
+}
+
+template <class T, std::size_t N>
+void write_json(JsonWriter& w, const std::array<T, N>& v) {
+  w.begin_array();
+  for (const T& element : v) write_json(w, element);
+  w.end_array();
+}
+
+// `"key": value`.
+template <class T>
+void write_field(JsonWriter& w, std::string_view key, const T& v) {
+  w.key(key);
+  write_json(w, v);
+}
 
 }  // namespace gwtape::gateway
