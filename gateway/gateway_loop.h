@@ -41,43 +41,23 @@ class Gateway::Loop {
   void on_error(ErrorHandler handler) { on_error_ = std::move(handler); }  // WSError
   void on_fatal(ErrorHandler handler) { on_fatal_ = std::move(handler); }  // WSFatal
 
-  // Runs the connection on this thread until close() or a fatal error. Returns ok after
-  // close(); kFatalClose with the code and its meaning; kTooLarge when no session fits
-  // max_message_bytes (Protocol::on_too_large); kMaxTries after `max_retries` failed
-  // connections in a row; kInvalidArgument for options that cannot work (no token, no intents).
+  // What Gateway's calls of the same names do (gateway.h documents them).
   Status run();
-  // run() on a background thread (the seed's Start).
   void start();
-  // start(), then waits until the session is up (READY or RESUMED) — the seed's Open.
-  // Errors: what run() ended with, or kTimeout (the loop keeps trying; close() stops it).
-  Status open(std::int64_t timeout_ns = 30'000'000'000);
-  // Ends the session: close 1000 (the session is not resumable), wait for the peer, stop the
-  // loop and join it. Thread-safe; idempotent. Returns what run() returned (from the loop
-  // thread itself, or while run() runs on a caller's thread: asks the loop to stop and returns
-  // at once).
+  Status open(std::int64_t timeout_ns);
   Status close();
-  // Wait for the background loop to end by itself (fatal close, max tries).
   Status wait();
-
-  // Queued for the loop thread; sent in order within the send rate limit.
   Status send(OpCode op, std::string_view d_json);
   Status update_status(const UpdatePresenceData& data);
   Status update_voice_state(const UpdateVoiceStateData& data);
   Status request_guild_members(const RequestGuildMembersData& data);
   Status guild_subscribe(const GuildSubscribeData& data);
-  // Close with a resumable code and resume (the seed's Reconnect).
   void reconnect();
-  // The same, named for what follows: a resume on the next connection.
-  void resume() { reconnect(); }
-  // Close and identify anew: the session is given up (a new READY replaces it).
   void identify();
-  // Send a heartbeat now, as if the server had asked for one (op 1).
   void heartbeat();
 
-  // Snapshots, safe from any thread.
   Phase phase() const { return phase_.load(); }
   std::uint32_t connections() const { return conn_.load(); }
-  // The protocol's state. Loop thread only (handlers, observers), or after run() returned.
   const Protocol& protocol() const { return protocol_; }
 
   // Appends ?v=10&encoding=json[&compress=...] to a gateway URL.
