@@ -20,4 +20,9 @@ std::string_view errc_name(Errc code) {
   return "unknown error";
 }
 
+Error from_store(const store::Error& error) {
+  return make_error(error.code == store::Errc::kCorrupt ? Errc::kCorrupt : Errc::kLog,
+                    error.message);
+}
+
 }  // namespace gwtape::replay

@@ -56,10 +56,6 @@ bool parse_whole(std::string_view s, T& out) {
   return ec == std::errc() && p == s.data() + s.size() && !s.empty();
 }
 
-Error store_error(const store::Error& e) {
-  return make_error(e.code == store::Errc::kCorrupt ? Errc::kCorrupt : Errc::kLog, e.message);
-}
-
 }  // namespace
 
 Result<ServeFault> parse_serve_fault(std::string_view spec) {
@@ -312,9 +308,9 @@ Result<std::unique_ptr<LogServer>> LogServer::start(ServeOptions options) {
   impl->opt = std::move(options);
   impl->clock = impl->opt.clock != nullptr ? impl->opt.clock : &impl->system_clock;
   auto reader = store::LogReader::open(impl->opt.log_path);
-  if (!reader.ok()) return store_error(reader.error());
+  if (!reader.ok()) return from_store(reader.error());
   auto recordings = (*reader)->recordings();
-  if (!recordings.ok()) return store_error(recordings.error());
+  if (!recordings.ok()) return from_store(recordings.error());
   if (recordings->empty()) {
     return make_error(Errc::kLog, impl->opt.log_path + ": the log holds no recording");
   }
@@ -329,10 +325,10 @@ Result<std::unique_ptr<LogServer>> LogServer::start(ServeOptions options) {
     store::FrameQuery q;
     q.recording_id = impl->recording;
     auto cursor = (*reader)->frames(q);
-    if (!cursor.ok()) return store_error(cursor.error());
+    if (!cursor.ok()) return from_store(cursor.error());
     for (;;) {
       auto more = (*cursor)->next();
-      if (!more.ok()) return store_error(more.error());
+      if (!more.ok()) return from_store(more.error());
       if (!*more) break;
       const auto& f = (*cursor)->frame();
       if (f.direction == store::Direction::kRecv && f.op == 0 && f.t == "READY") {

@@ -32,7 +32,7 @@ const store::StoredFrame* LogTransport::peek() {
     if (!more.ok()) {
       const bool corrupt = more.error().code == store::Errc::kCorrupt;
       if (!skip_bad_ || !corrupt) {
-        log_error_ = more.error().message;
+        log_error_ = more.error();
         stop();
         break;
       }
@@ -51,7 +51,7 @@ const store::StoredFrame* LogTransport::peek() {
     }
     if (auto bad = out_of_order(f)) {
       if (!skip_bad_) {
-        log_error_ = std::move(*bad);
+        log_error_ = make_error(store::Errc::kCorrupt, std::move(*bad));
         stop();
         break;
       }

@@ -105,7 +105,7 @@ class LogTransport final : public gateway::Transport {
   // The id of the last received frame handed over (for reports about it).
   std::int64_t current_frame_id() const { return current_id_; }
   // The log's own error that ended the replay (a corrupt frame without skip_bad), if any.
-  const std::optional<std::string>& log_error() const { return log_error_; }
+  const std::optional<store::Error>& log_error() const { return log_error_; }
 
  private:
   // The next frame of the recording, not yet taken (nullptr at its end).
@@ -148,7 +148,7 @@ class LogTransport final : public gateway::Transport {
   std::deque<std::string> produced_;  // identifies and resumes the replay sent, not yet matched
   std::vector<Divergence> divergences_;
   ReplayStats stats_;
-  std::optional<std::string> log_error_;
+  std::optional<store::Error> log_error_;
 };
 
 // The replay's random source: always just below 1, so every wait is its longest, and the first

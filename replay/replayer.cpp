@@ -49,18 +49,17 @@ Result<std::uint64_t> Replayer::frame_count() {
   store::FrameQuery query;
   query.recording_id = impl_->recording.id;
   auto n = impl_->reader->count(query);
-  if (!n.ok()) return make_error(Errc::kLog, n.error().message);
+  if (!n.ok()) return from_store(n.error());
   return static_cast<std::uint64_t>(*n);
 }
 
 Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path, ReplayOptions options) {
   auto reader = store::LogReader::open(path);
   if (!reader.ok()) {
-    return make_error(reader.error().code == store::Errc::kCorrupt ? Errc::kCorrupt : Errc::kLog,
-                      reader.error().message);
+    return from_store(reader.error());
   }
   auto recordings = (*reader)->recordings();
-  if (!recordings.ok()) return make_error(Errc::kLog, recordings.error().message);
+  if (!recordings.ok()) return from_store(recordings.error());
   auto impl = std::make_unique<Impl>();
   bool found = false;
   for (auto& r : *recordings) {
@@ -78,7 +77,7 @@ Result<std::unique_ptr<Replayer>> Replayer::open(const std::string& path, Replay
                                   : std::string("no recording in the log")));
   }
   auto ends = (*reader)->connection_ends(impl->recording.id);
-  if (!ends.ok()) return make_error(Errc::kLog, ends.error().message);
+  if (!ends.ok()) return from_store(ends.error());
   impl->reader = std::move(*reader);
   auto replayer = std::unique_ptr<Replayer>(new Replayer(std::move(impl), options));
   Impl& im = *replayer->impl_;
@@ -150,10 +149,10 @@ Status Replayer::run() {
   query.names = false;  // op and s are all the replay reads of a row
   query.read_ahead = options_.read_ahead && std::thread::hardware_concurrency() > 1;
   auto cursor = impl_->reader->frames(query);
-  if (!cursor.ok()) return make_error(Errc::kLog, cursor.error().message);
+  if (!cursor.ok()) return from_store(cursor.error());
   impl_->transport->set_cursor(std::move(*cursor), impl_->reader->path());
   gateway::Status ran = impl_->gateway->run();
-  if (const auto& bad = impl_->transport->log_error()) return make_error(Errc::kCorrupt, *bad);
+  if (const auto& bad = impl_->transport->log_error()) return from_store(*bad);
   // A session that ended for good ended the recording too: the replay has reached its end.
   if (!ran.ok() && ran.error().code != gateway::Errc::kFatalClose &&
       ran.error().code != gateway::Errc::kTooLarge) {

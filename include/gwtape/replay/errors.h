@@ -3,7 +3,8 @@
 // Every fallible function of the replay module (the Replayer, the Cassette, serve's log ->
 // server adapter) returns `replay::Result<T>` or `replay::Status`; store, gateway and server
 // errors are converted at the call site into one of these codes with a message saying what
-// failed.
+// failed. A store error always goes through from_store(), which keeps its message word for
+// word.
 //
 // Thread-safety: plain values. Lifetimes: none.
 #pragma once
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "gwtape/common/result.h"
+#include "gwtape/store/errors.h"
 
 namespace gwtape::replay {
 
@@ -30,5 +32,11 @@ template <class T>
 using Result = gwtape::Result<T, Errc>;
 using Status = gwtape::Result<void, Errc>;
 using Error = gwtape::Error<Errc>;
+
+// The one mapping from the store's codes, the message kept as the store wrote it (it names the
+// file and the frame): store::Errc::kCorrupt is kCorrupt; every other store code (not a log, a
+// schema version this build does not read, I/O, a busy or full disk, an internal SQLite or
+// zstd failure) is kLog. The command line turns both into exit 4.
+Error from_store(const store::Error& error);
 
 }  // namespace gwtape::replay
