@@ -85,17 +85,18 @@ int main(int argc, char** argv) {
   gwtape::gateway::EnvelopeParser envelopes;
   bench.add(envelope_only, [&]() -> std::uint64_t {
     std::uint64_t n = 0;
-    for (const std::string& t : texts) n += envelopes.parse(t, t.capacity()).ok();
+    for (const std::string& t : texts) n += envelopes.parse(t).ok();
     return n;
   });
 
   Row typed{"gwtape envelope + typed decode, one pass"};
   bench.add(typed, [&]() -> std::uint64_t {
     std::uint64_t n = 0;
+    gwtape::gateway::Event event;
     for (const std::string& t : texts) {
-      std::optional<gwtape::gateway::Event> event;
-      auto env = envelopes.parse(t, t.capacity(), &event);
-      n += env.ok() && event.has_value();
+      bool decoded = false;
+      auto env = envelopes.parse(t, event, decoded);
+      n += env.ok() && decoded;
     }
     return n;
   });
@@ -105,10 +106,9 @@ int main(int argc, char** argv) {
   bench.add(two_pass, [&]() -> std::uint64_t {
     std::uint64_t n = 0;
     for (const std::string& t : texts) {
-      auto env = envelopes.parse(t, t.capacity());
+      auto env = envelopes.parse(t);
       if (!env.ok() || env->op != gwtape::gateway::OpCode::kDispatch) continue;
-      const std::size_t room = env->capacity - static_cast<std::size_t>(env->d.data() - t.data());
-      n += decoder.decode(env->t, env->d, room).ok();
+      n += decoder.decode(env->t, env->padded_d()).ok();
     }
     return n;
   });
@@ -120,8 +120,7 @@ int main(int argc, char** argv) {
     protocol.on_connected(0);
     std::uint64_t n = 0;
     std::int64_t now = 0;
-    for (const std::string& t : texts)
-      n += protocol.handle_op(t, ++now, random, t.capacity()).size();
+    for (const std::string& t : texts) n += protocol.handle_op(t, ++now, random).size();
     return n;
   });
 

@@ -1,13 +1,13 @@
 // fuzz_decode: the receive path a frame takes, from text to the state cache.
 //
-// The whole input is one frame: the envelope parser's four entry points (plain, one-pass
-// typed, routed, routing_ids), the typed EventDecoder on the envelope's d, and the canonical
-// encoding of what decoded read back by the decoder. It is parsed twice: as libFuzzer hands it
-// (an exact-size heap block, capacity 0: the parser must copy it) and padded in a std::string
-// with its capacity given; both must give the same envelope. Then the input is a session, one
-// frame per line, through Protocol::handle_op (lines alternately unpadded in exact-size blocks
-// and padded) with every delivered event applied to a state::Cache, whose digest is taken at
-// the end.
+// The whole input is one frame: the envelope parser's three entry points (plain, one-pass
+// typed, routed), the typed EventDecoder on the envelope's d, and the canonical encoding of
+// what decoded read back by the decoder. It is parsed twice: as libFuzzer hands it (an
+// exact-size heap block as a string_view, with no room after it: the parser must copy it) and
+// padded in a std::string (its spare capacity is the room); both must give the same envelope. Then
+// the input is a session, one frame per line, through Protocol::handle_op (lines alternately
+// unpadded in exact-size blocks and padded) with every delivered event applied to a state::Cache,
+// whose digest is taken at the end.
 //
 // Every decode of bad input must be an error value: a crash, a sanitizer report or a trap
 // below is a bug.
@@ -42,10 +42,6 @@ using namespace gwtape::gateway;
     }                                                                                      \
   } while (0)
 
-std::size_t room_after_d(const Envelope& env) {
-  return env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
-}
-
 bool same_envelope(const Result<Envelope>& a, const Result<Envelope>& b) {
   if (a.ok() != b.ok()) return false;
   if (!a.ok()) return a.error().code == b.error().code;
@@ -59,23 +55,22 @@ void decode_frame(std::string_view unpadded) {
   padded.assign(unpadded);
 
   EnvelopeParser envelopes;
-  const Result<Envelope> plain = envelopes.parse(unpadded, 0);
+  const Result<Envelope> plain = envelopes.parse(unpadded);
   if (plain.ok()) {
-    FUZZ_CHECK(plain->capacity >= plain->text.size() + simdjson::SIMDJSON_PADDING);
-    FUZZ_CHECK(plain->text == unpadded);
-    const RoutingIds ids = envelopes.routing_ids(*plain);
-    (void)ids;
+    FUZZ_CHECK(plain->text.padded());
+    FUZZ_CHECK(plain->text.text() == unpadded);
+    FUZZ_CHECK(plain->padded_d().padded());
     // The typed decode of d, with d's room in the envelope's buffer and with none.
     EventDecoder decoder;
-    auto in_place = decoder.decode(plain->t, plain->d, room_after_d(*plain));
-    auto copied = decoder.decode(plain->t, plain->d, 0);
+    auto in_place = decoder.decode(plain->t, plain->padded_d());
+    auto copied = decoder.decode(plain->t, std::string_view(plain->d));
     FUZZ_CHECK(in_place.ok() == copied.ok());
     if (in_place.ok()) {
       // The canonical encoding reads back to the same struct (gwtape/gateway/json.h).
       const std::string canonical = to_json(*in_place);
       FUZZ_CHECK(canonical == to_json(*copied));
       if (is_typed(in_place->type)) {
-        auto again = decoder.decode(plain->t, canonical, 0);
+        auto again = decoder.decode(plain->t, std::string_view(canonical));
         FUZZ_CHECK(again.ok());
         FUZZ_CHECK(to_json(*again) == canonical);
       }
@@ -84,7 +79,7 @@ void decode_frame(std::string_view unpadded) {
   // The padded text, read in place, gives the same envelope (the same walk over the same
   // bytes: only where they live differs).
   EnvelopeParser padded_envelopes;
-  const Result<Envelope> in_place = padded_envelopes.parse(padded, padded.capacity());
+  const Result<Envelope> in_place = padded_envelopes.parse(padded);
   FUZZ_CHECK(same_envelope(plain, in_place));
   if (in_place.ok()) FUZZ_CHECK(in_place->text.data() == padded.data());
 
@@ -96,13 +91,13 @@ void decode_frame(std::string_view unpadded) {
   simdjson::dom::parser dom;
   const bool valid = dom.parse(padded.data(), padded.size(), false).error() == simdjson::SUCCESS;
   for (int pass = 0; pass < 2; ++pass) {
-    const std::string_view text = pass == 0 ? unpadded : std::string_view(padded);
-    const std::size_t capacity = pass == 0 ? 0 : padded.capacity();
-    std::optional<Event> event;
-    const auto typed = envelopes.parse(text, capacity, &event);
+    const PaddedView text = pass == 0 ? PaddedView(unpadded) : PaddedView(padded);
+    Event event;
+    bool decoded = false;
+    const auto typed = envelopes.parse(text, event, decoded);
     if (valid) FUZZ_CHECK(same_envelope(plain, typed));
     RoutingIds ids;
-    const auto routed = envelopes.parse_routed(text, capacity, ids);
+    const auto routed = envelopes.parse_routed(text, ids);
     if (valid) FUZZ_CHECK(same_envelope(plain, routed));
   }
 }
@@ -113,19 +108,17 @@ void feed_line(Protocol& protocol, state::Cache& cache, Random& random, std::str
                bool pad, std::int64_t now_ns, Actions& actions) {
   std::unique_ptr<char[]> exact;
   std::string padded;
-  std::string_view frame;
-  std::size_t capacity = 0;
+  PaddedView frame;
   if (pad) {
     padded.reserve(line.size() + simdjson::SIMDJSON_PADDING);
     padded.assign(line);
     frame = padded;
-    capacity = padded.capacity();
   } else {
     exact = std::make_unique<char[]>(line.size());
     if (!line.empty()) std::memcpy(exact.get(), line.data(), line.size());
     frame = std::string_view(exact.get(), line.size());
   }
-  protocol.handle_op(frame, now_ns, random, capacity, actions);
+  protocol.handle_op(frame, now_ns, random, actions);
   for (Action& action : actions) {
     if (auto* deliver = std::get_if<DeliverEvent>(&action)) cache.apply(std::move(deliver->event));
   }

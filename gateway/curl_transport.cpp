@@ -22,13 +22,14 @@
 #include <mutex>
 
 #include "curl_global.h"
+#include "gwtape/common/padded.h"
 #include "gwtape/gateway/clock.h"
 #include "gwtape/gateway/transport.h"
 
 namespace gwtape::gateway {
 namespace {
 
-constexpr std::size_t kPadding = 64;  // simdjson's padding, kept free after every message
+constexpr std::size_t kPadding = kJsonPadding;  // kept free after every message (padded.h)
 
 // A clock other than the system's may run at any pace: a poll waits at most this long before
 // the deadline is checked against it again.

@@ -88,20 +88,18 @@ namespace {
 // Reads d (raw JSON text) into out with `read(reader, value*)`, through ctx's parser; a null d
 // is passed as no value. The message names `what`.
 template <class Read>
-Status decode_into(DecodeContext& ctx, std::string_view what, std::string_view d,
-                   std::size_t capacity, Read&& read) {
-  const char* data = d.data();
-  if (capacity < d.size() + simdjson::SIMDJSON_PADDING) {
-    ctx.copy.reserve(d.size() + simdjson::SIMDJSON_PADDING);
+Status decode_into(DecodeContext& ctx, std::string_view what, PaddedView padded, Read&& read) {
+  const std::string_view d = padded.text();
+  if (!padded.padded()) {
+    ctx.copy.reserve(d.size() + kJsonPadding);
     ctx.copy.assign(d);
-    data = ctx.copy.data();
-    capacity = ctx.copy.capacity();
+    padded = ctx.copy;
   }
   auto fail = [&](Errc code, const std::string& problem) -> Status {
     return make_error(code, std::string(what) + ": " + problem);
   };
   simdjson::ondemand::document doc;
-  if (auto e = ctx.parser.iterate(data, d.size(), capacity).get(doc); e) {
+  if (auto e = ctx.parser.iterate(padded.data(), padded.size(), padded.readable()).get(doc); e) {
     return fail(Errc::kParse, std::string("d: ") + simdjson::error_message(e));
   }
   // simdjson does not hand out a scalar document as a value (SCALAR_DOCUMENT_AS_VALUE): a
@@ -139,26 +137,25 @@ Status decode_into(DecodeContext& ctx, std::string_view what, std::string_view d
 
 }  // namespace
 
-Result<Event> EventDecoder::decode(std::string_view name, std::string_view d,
-                                   std::size_t capacity) {
+Result<Event> EventDecoder::decode(std::string_view name, PaddedView d) {
   Event event;
   event.type = event_type(name);
   if (event.type == EventType::kUnknown) event.unknown_name.assign(name);
   if (!is_typed(event.type)) {
-    event.payload.emplace<RawEvent>(RawEvent{std::string(d)});
+    event.payload.emplace<RawEvent>(RawEvent{std::string(d.text())});
     return event;
   }
   const DecodeFn decode_fn = kDecoders[static_cast<std::size_t>(event.type)];
-  Status st = decode_into(*ctx_, name, d, capacity, [&](detail::Reader& r, detail::value* v) {
+  Status st = decode_into(*ctx_, name, d, [&](detail::Reader& r, detail::value* v) {
     return decode_fn(r, v, event.payload);
   });
   if (!st.ok()) return std::move(st).error();
   return event;
 }
 
-Result<HelloEvent> EventDecoder::decode_hello(std::string_view d, std::size_t capacity) {
+Result<HelloEvent> EventDecoder::decode_hello(PaddedView d) {
   HelloEvent hello;
-  Status st = decode_into(*ctx_, "HELLO", d, capacity, [&](detail::Reader& r, detail::value* v) {
+  Status st = decode_into(*ctx_, "HELLO", d, [&](detail::Reader& r, detail::value* v) {
     return v == nullptr || r.read_object(*v, hello);
   });
   if (!st.ok()) return std::move(st).error();

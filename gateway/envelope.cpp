@@ -84,52 +84,40 @@ EnvelopeParser::~EnvelopeParser() = default;
 EnvelopeParser::EnvelopeParser(EnvelopeParser&&) noexcept = default;
 EnvelopeParser& EnvelopeParser::operator=(EnvelopeParser&&) noexcept = default;
 
-Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity) {
-  return parse(text, capacity, nullptr);
+static_assert(kJsonPadding == simdjson::SIMDJSON_PADDING, "padded.h: kJsonPadding");
+
+Result<Envelope> EnvelopeParser::parse(PaddedView text) {
+  return parse_impl(text, nullptr, nullptr, nullptr);
 }
 
-Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity,
-                                       std::optional<Event>* event) {
-  if (event == nullptr) return parse_impl(text, capacity, nullptr, nullptr, nullptr);
-  bool decoded = false;
-  auto env = parse_impl(text, capacity, &event->emplace(), &decoded, nullptr);
-  if (!decoded) event->reset();
-  return env;
-}
-
-Result<Envelope> EnvelopeParser::parse(std::string_view text, std::size_t capacity, Event& event,
-                                       bool& decoded) {
+Result<Envelope> EnvelopeParser::parse(PaddedView text, Event& event, bool& decoded) {
   decoded = false;
-  return parse_impl(text, capacity, &event, &decoded, nullptr);
+  return parse_impl(text, &event, &decoded, nullptr);
 }
 
-Result<Envelope> EnvelopeParser::parse_routed(std::string_view text, std::size_t capacity,
-                                              RoutingIds& ids) {
+Result<Envelope> EnvelopeParser::parse_routed(PaddedView text, RoutingIds& ids) {
   ids = RoutingIds{};
   bool routed = false;
-  auto env = parse_impl(text, capacity, nullptr, nullptr, &ids, &routed);
+  auto env = parse_impl(text, nullptr, nullptr, &ids, &routed);
   if (env.ok() && !routed) ids = routing_ids(*env);
   return env;
 }
 
-Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t capacity,
-                                            Event* event, bool* decoded, RoutingIds* ids,
-                                            bool* routed) {
+Result<Envelope> EnvelopeParser::parse_impl(PaddedView padded, Event* event, bool* decoded,
+                                            RoutingIds* ids, bool* routed) {
   Envelope env;
-  // env.text is what is parsed (the caller's text, or the parser's padded copy of it) and
-  // env.capacity the room behind env.text.data(): they always travel as a pair, so that no
-  // later parse is handed the copy's capacity with the caller's unpadded text.
-  env.text = text;
-  env.capacity = capacity;
-  if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
-    impl_->copy.reserve(text.size() + simdjson::SIMDJSON_PADDING);
+  // env.text is what is parsed, with its room: the caller's text, or the parser's padded copy
+  // of it (then every view points into the copy).
+  const std::string_view text = padded.text();
+  env.text = padded;
+  if (!padded.padded()) {
+    impl_->copy.reserve(text.size() + kJsonPadding);
     impl_->copy.assign(text);
     env.text = impl_->copy;
-    env.capacity = impl_->copy.capacity();
   }
   // The plain pass after a one-pass decode or routing walk gave up: over the same padded bytes
   // (no second copy).
-  auto plain_pass = [&] { return parse_impl(env.text, env.capacity, nullptr, nullptr, nullptr); };
+  auto plain_pass = [&] { return parse_impl(env.text, nullptr, nullptr, nullptr); };
 
   auto fail = [&](Errc code, std::string what) -> Result<Envelope> {
     return make_error(code, "gateway frame: " + what + " in \"" + excerpt(text) + "\"");
@@ -140,7 +128,9 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
 
   if (text.empty()) return fail(Errc::kParse, "empty frame");
   simdjson::ondemand::document doc;
-  if (auto e = impl_->parser.iterate(env.text.data(), env.text.size(), env.capacity).get(doc); e) {
+  if (auto e =
+          impl_->parser.iterate(env.text.data(), env.text.size(), env.text.readable()).get(doc);
+      e) {
     return fail_json(e, "not JSON");
   }
   simdjson::ondemand::object obj;
@@ -226,17 +216,17 @@ Result<Envelope> EnvelopeParser::parse_impl(std::string_view text, std::size_t c
   }
   if (!have_op) return fail(Errc::kMissingField, "no \"op\"");
   // An absent d is an empty view at the end of the text, not a null one: the room after d
-  // (capacity less d's offset in text, what callers hand to EventDecoder) stays true.
-  if (env.d.data() == nullptr) env.d = env.text.substr(env.text.size());
+  // (padded_d(), what callers hand to EventDecoder) stays true.
+  if (env.d.data() == nullptr) env.d = env.text.text().substr(env.text.size());
   return env;
 }
 
 RoutingIds EnvelopeParser::routing_ids(const Envelope& env) {
   RoutingIds ids;
   if (env.op != OpCode::kDispatch || env.d.size() < 2 || env.d.front() != '{') return ids;
-  const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
+  const PaddedView d = env.padded_d();
   simdjson::ondemand::document doc;
-  if (impl_->routing_parser.iterate(env.d.data(), env.d.size(), room).get(doc)) return ids;
+  if (impl_->routing_parser.iterate(d.data(), d.size(), d.readable()).get(doc)) return ids;
   simdjson::ondemand::value v;
   if (doc.get_value().get(v) || !route(event_type(env.t), v, ids)) return RoutingIds{};
   return ids;

@@ -209,7 +209,7 @@ Gateway::Loop::Outcome Gateway::Loop::run_connection(Status& result) {
         std::string& frame = **text;
         now = clock_.now_ns();
         if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), stamp(now), frame});
-        protocol_.handle_op(frame, now, random_, frame.capacity(), actions_);
+        protocol_.handle_op(frame, now, random_, actions_);
         if (&frame == &inflated_) inflated_.clear();
       }
     } else {
@@ -382,7 +382,7 @@ void Gateway::Loop::close_connection(std::uint16_t code, std::string_view reason
     std::string& frame = **text;
     const std::int64_t now = clock_.now_ns();
     if (on_frame_) on_frame_({Direction::kRecv, conn_.load(), stamp(now), frame});
-    protocol_.handle_op(frame, now, random_, frame.capacity(), actions_);
+    protocol_.handle_op(frame, now, random_, actions_);
     for (Action& action : actions_) {
       if (auto* event = std::get_if<DeliverEvent>(&action)) {
         deliver(*event);

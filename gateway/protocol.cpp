@@ -184,21 +184,19 @@ Actions Protocol::heartbeat_now(std::int64_t now_ns) {
   return out;
 }
 
-Actions Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
-                            std::size_t capacity) {
+Actions Protocol::handle_op(PaddedView frame, std::int64_t now_ns, Random& random) {
   Actions out;
-  handle_op(frame, now_ns, random, capacity, out);
+  handle_op(frame, now_ns, random, out);
   return out;
 }
 
-void Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
-                         std::size_t capacity, Actions& out) {
+void Protocol::handle_op(PaddedView frame, std::int64_t now_ns, Random& random, Actions& out) {
   out.clear();
   // A dispatch is decoded straight into the action that will deliver it; dropped otherwise.
   bool decoded = false;
   auto env = envelopes_.parse(
-      frame, capacity,
-      std::get<DeliverEvent>(out.emplace_back(std::in_place_type<DeliverEvent>)).event, decoded);
+      frame, std::get<DeliverEvent>(out.emplace_back(std::in_place_type<DeliverEvent>)).event,
+      decoded);
   if (!env.ok() || env->op != OpCode::kDispatch) out.pop_back();
   if (!env.ok()) {
     // The frame was already offered to the tap (recorded); the connection is not trusted.
@@ -235,10 +233,9 @@ void Protocol::handle_op(std::string_view frame, std::int64_t now_ns, Random& ra
 }
 
 void Protocol::on_hello(const Envelope& env, std::int64_t now_ns, Random& random, Actions& out) {
-  const std::size_t room = env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
   auto hello = env.d.empty()
                    ? Result<HelloEvent>(make_error(Errc::kMissingField, "HELLO without d"))
-                   : decoder_.decode_hello(env.d, room);
+                   : decoder_.decode_hello(env.padded_d());
   if (hello.ok() && hello->heartbeat_interval <= 0) {
     hello = make_error(Errc::kOutOfRange, "HELLO with heartbeat_interval " +
                                               std::to_string(hello->heartbeat_interval));
@@ -353,9 +350,7 @@ void Protocol::dispatch(const Envelope& env, bool decoded, Actions& out) {
     ++one_pass_;
   } else {
     ++two_pass_;
-    const std::size_t room =
-        env.capacity - static_cast<std::size_t>(env.d.data() - env.text.data());
-    auto event = decoder_.decode(env.t, env.d, room);
+    auto event = decoder_.decode(env.t, env.padded_d());
     if (!event.ok()) {
       if (is_ready) session_fields_of_ready(env);
       out.pop_back();

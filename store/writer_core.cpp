@@ -281,7 +281,7 @@ Status WriterCore::append(Frame&& frame) {
   s.bind(10, static_cast<std::int64_t>(frame.text.size()));
   // A frame that is not a gateway payload is still stored, with op, s, t, ids NULL.
   gateway::RoutingIds ids;
-  if (auto env = parser_.parse_routed(frame.text, frame.text.capacity(), ids)) {
+  if (auto env = parser_.parse_routed(frame.text, ids)) {
     s.bind(5, static_cast<std::int64_t>(env->op));
     if (env->s) s.bind(6, *env->s);
     auto t = code_for_name(env->t);

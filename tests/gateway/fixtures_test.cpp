@@ -148,7 +148,11 @@ struct Decoded {
 Decoded decode_frame(const Frame& frame) {
   Decoded out;
   EnvelopeParser parser;
-  auto env = parser.parse(frame.text, frame.text.size(), &out.one_pass);
+  Event one_pass;
+  bool decoded = false;
+  // frame.text's size, not its capacity: parsed from the parser's copy, as a text without room.
+  auto env = parser.parse(std::string_view(frame.text), one_pass, decoded);
+  if (decoded) out.one_pass = std::move(one_pass);
   if (!env.ok()) {
     out.event = env.error();
     return out;
@@ -156,7 +160,7 @@ Decoded decode_frame(const Frame& frame) {
   out.t.assign(env->t);
   out.d.assign(env->d);
   EventDecoder decoder;
-  out.event = decoder.decode(env->t, env->d, env->capacity);
+  out.event = decoder.decode(env->t, env->padded_d());
   return out;
 }
 
@@ -410,7 +414,7 @@ TEST_CASE("decode, to_json, decode, to_json is a fixed point for every fixture",
     EnvelopeParser parser;
     auto env = parser.parse(f.text);
     REQUIRE(env.ok());
-    auto hello = decoder.decode_hello(env->d, env->capacity);
+    auto hello = decoder.decode_hello(env->padded_d());
     REQUIRE(hello.ok());
     const std::string first = to_json(*hello);
     CHECK(first == R"({"heartbeat_interval":41250})");

@@ -28,13 +28,14 @@ void check_rejected_by_every_path(const std::string& text) {
   auto plain = envelopes.parse(text);
   REQUIRE_FALSE(plain.ok());
   CHECK(plain.error().code == Errc::kParse);
-  std::optional<Event> event;
-  auto typed = envelopes.parse(text, 0, &event);
+  Event event;
+  bool decoded = true;
+  auto typed = envelopes.parse(std::string_view(text), event, decoded);
   REQUIRE_FALSE(typed.ok());
   CHECK(typed.error().code == Errc::kParse);
-  CHECK_FALSE(event.has_value());
+  CHECK_FALSE(decoded);
   RoutingIds ids;
-  auto routed = envelopes.parse_routed(text, 0, ids);
+  auto routed = envelopes.parse_routed(text, ids);
   REQUIRE_FALSE(routed.ok());
   CHECK(routed.error().code == Errc::kParse);
 }

@@ -260,7 +260,7 @@ TEST_CASE("handle_op into a reused vector gives the same actions, cleared each t
   for (const std::string& f : frames) {
     INFO(f);
     const Actions fresh = a.handle_op(f, 5 * kMs, ra);
-    b.handle_op(f, 5 * kMs, rb, 0, reused);
+    b.handle_op(f, 5 * kMs, rb, reused);
     REQUIRE(reused.size() == fresh.size());  // never the previous frame's actions too
     for (std::size_t i = 0; i < fresh.size(); ++i) {
       CHECK(reused[i].index() == fresh[i].index());

@@ -62,7 +62,7 @@ Run run_session(const GeneratorOptions& opts, std::size_t frames, Deliver&& deli
     }
     if (f.direction == Direction::kSend) continue;  // the protocol's own beats are timing
     ++run.frames;
-    for (auto& action : protocol.handle_op(f.text, f.ts_ns, random, f.text.capacity())) {
+    for (auto& action : protocol.handle_op(f.text, f.ts_ns, random)) {
       if (auto* d = std::get_if<DeliverEvent>(&action)) {
         ++run.dispatches;
         deliver(std::move(d->event));
@@ -187,7 +187,7 @@ TEST_CASE("cache: apply throughput on a generated session", "[.][state-bench]") 
     for (auto& f : frames) {
       if (f.direction == Direction::kSend) continue;
       const auto t0 = Clock::now();
-      for (auto& action : protocol.handle_op(f.text, f.ts_ns, random, f.text.capacity())) {
+      for (auto& action : protocol.handle_op(f.text, f.ts_ns, random)) {
         if (auto* d = std::get_if<DeliverEvent>(&action)) batch.push_back(std::move(d->event));
       }
       t.decode_s += std::chrono::duration<double>(Clock::now() - t0).count();

@@ -47,7 +47,7 @@ gateway::Result<gateway::Event> decode_dispatch(std::string_view frame) {
   if (env->op != gateway::OpCode::kDispatch) {
     return make_error(Errc::kType, "not a dispatch: " + std::string(frame.substr(0, 60)));
   }
-  return decoder.decode(env->t, env->d, env->capacity);
+  return decoder.decode(env->t, env->padded_d());
 }
 
 // ---- builders ----------------------------------------------------------------------------

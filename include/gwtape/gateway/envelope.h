@@ -17,6 +17,7 @@
 #include <string>
 #include <string_view>
 
+#include "gwtape/common/padded.h"
 #include "gwtape/gateway/errors.h"
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/opcode.h"
@@ -29,12 +30,13 @@ struct Envelope {
   std::optional<std::int64_t> s;  // null or absent: nullopt
   std::string_view t;             // null or absent: empty
   std::string_view d;             // raw JSON of d ("null" when null); absent: empty, at text's end
-  // The padded text the views point into (the caller's text, or the parser's copy of it when
-  // it had no room for padding) and how many bytes are readable from text.data(): always a
-  // pair, so `capacity - (d.data() - text.data())` is the room after `d` (for a second, typed
-  // parse of `d` without a copy).
-  std::string_view text;
-  std::size_t capacity = 0;
+  // The text the views point into, with its room: the caller's text, or the parser's padded
+  // copy of it when it had no room for padding.
+  PaddedView text;
+
+  // `d` with the room after it, for a second, typed parse of d without a copy
+  // (EventDecoder::decode).
+  PaddedView padded_d() const { return text.sub(d); }
 };
 
 struct RoutingIds {
@@ -54,33 +56,28 @@ class EnvelopeParser {
   // Parses a frame. Errors: kParse (not JSON, truncated, invalid UTF-8, not an object),
   // kType ("op":"x", "s":"1", "t":5), kMissingField (no "op"), kOutOfRange (op outside 0-255,
   // s negative or beyond int64). The message names the field and quotes the start of the text.
-  // `capacity` is how many bytes are readable from text.data() (text.size() + padding when
-  // the caller allocated it, e.g. a std::string's capacity()); with less than
-  // simdjson::SIMDJSON_PADDING of room the text is copied once into the parser.
-  Result<Envelope> parse(std::string_view text, std::size_t capacity = 0);
+  // Text without kJsonPadding of room after it (padded.h) is copied once into the parser.
+  Result<Envelope> parse(PaddedView text);
   // The same, and when the frame is a dispatch of a typed event whose "op" and "t" come
-  // before "d" (Discord's usual order), decodes d into `*event` in the same pass. Otherwise
-  // `*event` is left empty and the caller decodes Envelope::d with EventDecoder.
-  Result<Envelope> parse(std::string_view text, std::size_t capacity, std::optional<Event>* event);
-  // The same, decoding into an Event the caller keeps (Protocol decodes straight into the
-  // action that delivers it); `decoded` says whether it was. Its payload is replaced when
-  // decoded, and left in an unspecified state otherwise.
-  Result<Envelope> parse(std::string_view text, std::size_t capacity, Event& event, bool& decoded);
-
-  // For a dispatch: d.guild_id and d.channel_id; for CHANNEL_*/THREAD_* events d.id is the
-  // channel; for GUILD_CREATE/UPDATE/DELETE d.id is the guild. Absent ids are nullopt. Never
-  // fails: a malformed d gives no ids.
-  RoutingIds routing_ids(const Envelope& env);
-  // parse() and routing_ids() in one pass over the frame when "op" and "t" come before "d"
-  // (the log writer's form); otherwise the same two steps.
-  Result<Envelope> parse_routed(std::string_view text, std::size_t capacity, RoutingIds& ids);
+  // before "d" (Discord's usual order), decodes d into `event` in the same pass (Protocol
+  // decodes straight into the action that delivers it); `decoded` says whether it did. The
+  // payload is replaced when decoded, and left in an unspecified state otherwise: the caller
+  // then decodes Envelope::padded_d() with EventDecoder.
+  Result<Envelope> parse(PaddedView text, Event& event, bool& decoded);
+  // The same as parse(), plus the ids the log indexes a dispatch by: d.guild_id and
+  // d.channel_id; for CHANNEL_*/THREAD_* events d.id is the channel, for GUILD_CREATE/UPDATE/
+  // DELETE d.id is the guild. In one pass when "op" and "t" come before "d" (the log writer's
+  // form). Absent ids are nullopt; a malformed d gives no ids (never an error by itself).
+  Result<Envelope> parse_routed(PaddedView text, RoutingIds& ids);
 
  private:
   struct Impl;
   // One pass over the frame; with `ids`, routing ids are read while d is walked (and *routed
   // says whether that happened).
-  Result<Envelope> parse_impl(std::string_view text, std::size_t capacity, Event* event,
-                              bool* decoded, RoutingIds* ids, bool* routed = nullptr);
+  Result<Envelope> parse_impl(PaddedView text, Event* event, bool* decoded, RoutingIds* ids,
+                              bool* routed = nullptr);
+  // The routing ids of a parsed envelope, by a second walk of its d.
+  RoutingIds routing_ids(const Envelope& env);
   std::unique_ptr<Impl> impl_;
 };
 

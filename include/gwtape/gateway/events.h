@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "gwtape/common/padded.h"
 #include "gwtape/gateway/errors.h"
 #include "gwtape/gateway/events_more.h"
 #include "gwtape/gateway/model.h"
@@ -363,9 +364,9 @@ bool is_typed(EventType type);
 
 class DecodeContext;  // simdjson parser state, private to gateway/
 
-// Decodes `d` (raw JSON text of a dispatch's "d") of the event called `name`. `capacity` is
-// how many bytes are readable from d.data() (at least d.size() + simdjson's padding, or the
-// text is copied once). Errors: kParse / kType with the event name and the field path.
+// Decodes `d` (raw JSON text of a dispatch's "d") of the event called `name`: in place when it
+// has kJsonPadding of room after it (padded.h; Envelope::padded_d() keeps the frame's), else
+// from one copy. Errors: kParse / kType with the event name and the field path.
 class EventDecoder {
  public:
   EventDecoder();
@@ -375,9 +376,9 @@ class EventDecoder {
   EventDecoder(EventDecoder&&) noexcept;
   EventDecoder& operator=(EventDecoder&&) noexcept;
 
-  Result<Event> decode(std::string_view name, std::string_view d, std::size_t capacity = 0);
+  Result<Event> decode(std::string_view name, PaddedView d);
   // op 10's d. Errors: kMissingField without a positive heartbeat_interval.
-  Result<HelloEvent> decode_hello(std::string_view d, std::size_t capacity = 0);
+  Result<HelloEvent> decode_hello(PaddedView d);
 
  private:
   std::unique_ptr<DecodeContext> ctx_;

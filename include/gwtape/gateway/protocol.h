@@ -125,13 +125,12 @@ class Protocol {
   void on_connected(std::int64_t now_ns);
 
   // handle_op: one received frame's text. Parses the envelope and applies the opcode's rule;
-  // dispatches go through handle_event. `capacity` as in EnvelopeParser::parse.
-  Actions handle_op(std::string_view frame, std::int64_t now_ns, Random& random,
-                    std::size_t capacity = 0);
+  // dispatches go through handle_event. A frame with room after it (a std::string's spare
+  // capacity, padded.h) is parsed in place, any other from one copy.
+  Actions handle_op(PaddedView frame, std::int64_t now_ns, Random& random);
   // The same, into `out`: cleared first, its capacity kept from frame to frame (the receive
   // loops' form: no allocation for the actions of a dispatch).
-  void handle_op(std::string_view frame, std::int64_t now_ns, Random& random, std::size_t capacity,
-                 Actions& out);
+  void handle_op(PaddedView frame, std::int64_t now_ns, Random& random, Actions& out);
   // handle_event: a dispatch (op 0) whose envelope is already parsed.
   Actions handle_event(const Envelope& env, std::int64_t now_ns);
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "gwtape/common/padded.h"
 #include "gwtape/common/wire.h"
 
 namespace gwtape::store {
@@ -57,8 +58,9 @@ inline std::optional<std::string> order_break(std::uint32_t last_conn, std::int6
 }
 
 // A frame read by LogReader has at least this many bytes of spare capacity after its text
-// (`text.capacity() >= text.size() + kTextPadding`), so that simdjson can parse it in place.
-inline constexpr std::size_t kTextPadding = 64;
+// (`text.capacity() >= text.size() + kTextPadding`), so that simdjson can parse it in place
+// (PaddedView(frame.text) carries that room).
+inline constexpr std::size_t kTextPadding = kJsonPadding;
 
 struct StoredFrame {
   std::int64_t id = 0;  // 1, 2, 3, ... in arrival order at the writer, dense
