@@ -32,6 +32,7 @@
 namespace {
 
 using namespace gwtape::gateway;
+using gwtape::PaddedView;
 
 // A property of the decoder that does not hold: abort, so libFuzzer keeps the input.
 #define FUZZ_CHECK(cond)                                                                   \
