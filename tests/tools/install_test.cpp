@@ -40,6 +40,7 @@ TEST_CASE("install: the package holds the program, libraries, headers and packag
                         "lib/libgwtape_server.a",
                         "lib/libgwtape_recorder.a",
                         "lib/libgwtape_replay.a",
+                        "lib/libgwtape_cassette.a",
                         "lib/gwtape/gwtape.so",
                         "include/gwtape/common/result.h",
                         "include/gwtape/gateway/events.h",

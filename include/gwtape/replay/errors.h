@@ -1,10 +1,10 @@
 // gwtape/replay/errors.h — the replay module's error codes.
 //
-// Every fallible function of the replay module (the Replayer, the Cassette, serve's log ->
-// server adapter) returns `replay::Result<T>` or `replay::Status`; store, gateway and server
-// errors are converted at the call site into one of these codes with a message saying what
-// failed. A store error always goes through from_store(), which keeps its message word for
-// word.
+// Every fallible function of the replay module (the Replayer, serve's log -> server adapter)
+// and of the cassette module above it returns `replay::Result<T>` or `replay::Status`; store,
+// gateway and server errors are converted at the call site into one of these codes with a
+// message saying what failed. A store error always goes through from_store(), which keeps its
+// message word for word.
 //
 // Thread-safety: plain values. Lifetimes: none.
 #pragma once

@@ -1,4 +1,4 @@
-#include "gwtape/replay/cassette.h"
+#include "gwtape/cassette/cassette.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -12,7 +12,11 @@
 #include "gwtape/recorder/recorder.h"
 #include "gwtape/store/log_writer.h"
 
-namespace gwtape::replay {
+namespace gwtape::cassette {
+
+using replay::Errc;
+using replay::Status;
+
 namespace {
 
 // The wall clock the live gateway uses for frame times.
@@ -87,7 +91,7 @@ Status record(const CassetteOptions& options, const std::string& token) {
 
 }  // namespace
 
-Result<std::unique_ptr<Replayer>> Cassette::open(const CassetteOptions& options) {
+replay::Result<std::unique_ptr<replay::Replayer>> Cassette::open(const CassetteOptions& options) {
   if (!std::filesystem::exists(options.path)) {
     const char* token = std::getenv(options.token_variable.c_str());
     if (token == nullptr || *token == '\0') {
@@ -103,7 +107,7 @@ Result<std::unique_ptr<Replayer>> Cassette::open(const CassetteOptions& options)
     }
     if (Status st = record(options, token); !st.ok()) return st.error();
   }
-  return Replayer::open(options.path, options.replay);
+  return replay::Replayer::open(options.path, options.replay);
 }
 
-}  // namespace gwtape::replay
+}  // namespace gwtape::cassette

@@ -1,4 +1,4 @@
-#include "gwtape/replay/cassette.h"
+#include "gwtape/cassette/cassette.h"
 
 #include <stdlib.h>
 
@@ -23,12 +23,12 @@ std::string cassette_path(const char* name) {
 
 }  // namespace
 
-TEST_CASE("cassette: no file and no token fails, saying how to record it", "[replay][cassette]") {
-  replay::CassetteOptions o;
+TEST_CASE("cassette: no file and no token fails, saying how to record it", "[cassette]") {
+  cassette::CassetteOptions o;
   o.path = cassette_path("missing.gwtape");
   o.token_variable = "GWTAPE_TEST_NO_SUCH_TOKEN";
   ::unsetenv("GWTAPE_TEST_NO_SUCH_TOKEN");
-  auto r = replay::Cassette::open(o);
+  auto r = cassette::Cassette::open(o);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == replay::Errc::kNotFound);
   CHECK(r.error().message.find("GWTAPE_TEST_NO_SUCH_TOKEN") != std::string::npos);
@@ -36,14 +36,13 @@ TEST_CASE("cassette: no file and no token fails, saying how to record it", "[rep
   CHECK_FALSE(std::filesystem::exists(o.path));
 }
 
-TEST_CASE("cassette: records once with a token, then replays the same state",
-          "[replay][cassette]") {
+TEST_CASE("cassette: records once with a token, then replays the same state", "[cassette]") {
   server::LoopbackOptions so;
   so.token = "cassette-token";
   so.guilds.push_back({197038439483310086ULL, "cassette guild", ""});
   auto srv = server::LoopbackGateway::start(so);
   REQUIRE(srv.ok());
-  replay::CassetteOptions o;
+  cassette::CassetteOptions o;
   o.path = cassette_path("ready.gwtape");
   o.gateway_url = (*srv)->url();
   o.token_variable = "GWTAPE_TEST_CASSETTE_TOKEN";
@@ -52,7 +51,7 @@ TEST_CASE("cassette: records once with a token, then replays the same state",
   ::setenv("GWTAPE_TEST_CASSETTE_TOKEN", "cassette-token", 1);
   std::string first_digest;
   {
-    auto tape = replay::Cassette::open(o);
+    auto tape = cassette::Cassette::open(o);
     REQUIRE(tape.ok());
     CHECK(std::filesystem::exists(o.path));
     REQUIRE((*tape)->run().ok());
@@ -64,7 +63,7 @@ TEST_CASE("cassette: records once with a token, then replays the same state",
   // and the token is no longer needed.
   ::unsetenv("GWTAPE_TEST_CASSETTE_TOKEN");
   const auto connections = (*srv)->connections();
-  auto again = replay::Cassette::open(o);
+  auto again = cassette::Cassette::open(o);
   REQUIRE(again.ok());
   REQUIRE((*again)->run().ok());
   CHECK((*again)->cache().digest_hex() == first_digest);
