@@ -36,6 +36,14 @@ const T* lookup(const std::unordered_map<Snowflake, T>& map, Snowflake id) {
   return it == map.end() ? nullptr : &it->second;
 }
 
+// The object `id` in the map `Field` of guild `guild_id` (CachedGuild::roles, ::members...);
+// null when either is unknown.
+template <auto Field>
+auto in_guild(const CacheState& s, Snowflake guild_id, Snowflake id) {
+  const CachedGuild* g = lookup(s.guilds, guild_id);
+  return g ? lookup(g->*Field, id) : nullptr;
+}
+
 }  // namespace
 
 Cache::Cache(CacheOptions options) : s_(std::make_unique<CacheState>()) { s_->options = options; }
@@ -116,38 +124,31 @@ const CachedGuild* Cache::guild(Snowflake id) const { return lookup(s_->guilds, 
 const Channel* Cache::channel(Snowflake id) const { return lookup(s_->channels, id); }
 
 const Role* Cache::role(Snowflake guild_id, Snowflake role_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->roles, role_id) : nullptr;
+  return in_guild<&CachedGuild::roles>(*s_, guild_id, role_id);
 }
 
 const Member* Cache::member(Snowflake guild_id, Snowflake user_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->members, user_id) : nullptr;
+  return in_guild<&CachedGuild::members>(*s_, guild_id, user_id);
 }
 
 const Presence* Cache::presence(Snowflake guild_id, Snowflake user_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->presences, user_id) : nullptr;
+  return in_guild<&CachedGuild::presences>(*s_, guild_id, user_id);
 }
 
 const VoiceState* Cache::voice_state(Snowflake guild_id, Snowflake user_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->voice_states, user_id) : nullptr;
+  return in_guild<&CachedGuild::voice_states>(*s_, guild_id, user_id);
 }
 
 const GuildScheduledEvent* Cache::scheduled_event(Snowflake guild_id, Snowflake event_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->scheduled_events, event_id) : nullptr;
+  return in_guild<&CachedGuild::scheduled_events>(*s_, guild_id, event_id);
 }
 
 const StageInstance* Cache::stage_instance(Snowflake guild_id, Snowflake stage_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->stage_instances, stage_id) : nullptr;
+  return in_guild<&CachedGuild::stage_instances>(*s_, guild_id, stage_id);
 }
 
 const SoundboardSound* Cache::soundboard_sound(Snowflake guild_id, Snowflake sound_id) const {
-  const CachedGuild* g = guild(guild_id);
-  return g ? lookup(g->soundboard_sounds, sound_id) : nullptr;
+  return in_guild<&CachedGuild::soundboard_sounds>(*s_, guild_id, sound_id);
 }
 
 const ThreadMember* Cache::thread_member(Snowflake thread_id) const {
