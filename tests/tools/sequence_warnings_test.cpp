@@ -12,17 +12,6 @@
 namespace gwtape::tools::testing {
 namespace {
 
-std::string frame_line(int conn, int ts, const char* direction, const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  return R"({"type":"frame","recording_id":1,"conn":)" + std::to_string(conn) + R"(,"ts_ns":)" +
-         std::to_string(1767225600000000000LL + ts) + R"(,"direction":")" + direction +
-         R"(","json":")" + escaped + "\"}\n";
-}
-
 std::string dispatch(int s, const char* t = "MESSAGE_CREATE") {
   return R"({"t":")" + std::string(t) + R"(","s":)" + std::to_string(s) + R"(,"op":0,"d":{}})";
 }
@@ -34,13 +23,7 @@ std::string session_jsonl() {
   const std::string hello = R"({"t":null,"s":null,"op":10,"d":{"heartbeat_interval":41250}})";
   const std::string identify = R"({"op":2,"d":{"token":"[redacted]","intents":513}})";
   const std::string resume = R"({"op":6,"d":{"token":"[redacted]","session_id":"abc","seq":6}})";
-  std::string out =
-      "{\"type\":\"gwtape-export\",\"version\":1}\n"
-      R"({"type":"recording","id":1,"started_at":1767225600000000000,"ended_at":null,)"
-      R"("gateway_url":"wss://gateway.discord.gg/?v=10&encoding=json","api_version":10,)"
-      R"("encoding":"json","compress":"none","intents":513,"shard_id":null,"shard_count":null,)"
-      R"("tool_version":"test","state_digest":null,"redactions":""})"
-      "\n";
+  std::string out = export_head();
   struct Line {
     int conn;
     const char* direction;
@@ -64,7 +47,7 @@ std::string session_jsonl() {
       {3, "recv", dispatch(2)},
   };
   int ts = 0;
-  for (const Line& l : lines) out += frame_line(l.conn, ++ts, l.direction, l.text);
+  for (const Line& l : lines) out += export_frame(l.conn, ++ts, l.direction, l.text);
   return out;
 }
 

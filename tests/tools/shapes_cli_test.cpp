@@ -11,44 +11,23 @@
 namespace gwtape::tools::testing {
 namespace {
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-std::string frame_line(int i, const char* direction, const std::string& text) {
-  return R"({"type":"frame","recording_id":1,"conn":1,"ts_ns":)" +
-         std::to_string(1767225600000000000LL + i) + R"(,"direction":")" + direction +
-         R"(","json":")" + escaped(text) + "\"}\n";
-}
-
 // A recording whose messages grew a field the model does not read ("poll"), one message whose
 // content came as a number, an event the library keeps raw, and the frames we sent.
 std::string changed_session_jsonl() {
-  std::string out =
-      "{\"type\":\"gwtape-export\",\"version\":1}\n"
-      R"({"type":"recording","id":1,"started_at":1767225600000000000,"ended_at":null,)"
-      R"("gateway_url":"wss://gateway.discord.gg/?v=10&encoding=json","api_version":10,)"
-      R"("encoding":"json","compress":"none","intents":513,"shard_id":null,"shard_count":null,)"
-      R"("tool_version":"test","state_digest":null,"redactions":""})"
-      "\n";
+  std::string out = export_head();
   int i = 0;
-  out += frame_line(++i, "recv", R"({"op":10,"d":{"heartbeat_interval":41250}})");
-  out += frame_line(++i, "send", R"({"op":2,"d":{"token":"[redacted]","intents":513}})");
+  out += export_frame(1, ++i, "recv", R"({"op":10,"d":{"heartbeat_interval":41250}})");
+  out += export_frame(1, ++i, "send", R"({"op":2,"d":{"token":"[redacted]","intents":513}})");
   for (int s = 1; s <= 3; ++s) {
-    out += frame_line(++i, "recv",
-                      R"({"op":0,"s":)" + std::to_string(s) +
-                          R"(,"t":"MESSAGE_CREATE","d":{"id":"1","channel_id":"2",)"
-                          R"("content":"hi","poll":{"question":{"text":"?"}}}})");
+    out += export_frame(1, ++i, "recv",
+                        R"({"op":0,"s":)" + std::to_string(s) +
+                            R"(,"t":"MESSAGE_CREATE","d":{"id":"1","channel_id":"2",)"
+                            R"("content":"hi","poll":{"question":{"text":"?"}}}})");
   }
-  out +=
-      frame_line(++i, "recv", R"({"op":0,"s":4,"t":"MESSAGE_CREATE","d":{"id":"1","content":7}})");
-  out += frame_line(++i, "recv", R"({"op":0,"s":5,"t":"BRAND_NEW_EVENT","d":{"a":1}})");
-  out += frame_line(++i, "send", R"({"op":1,"d":5})");
+  out += export_frame(1, ++i, "recv",
+                      R"({"op":0,"s":4,"t":"MESSAGE_CREATE","d":{"id":"1","content":7}})");
+  out += export_frame(1, ++i, "recv", R"({"op":0,"s":5,"t":"BRAND_NEW_EVENT","d":{"a":1}})");
+  out += export_frame(1, ++i, "send", R"({"op":1,"d":5})");
   return out;
 }
 

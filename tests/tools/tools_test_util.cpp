@@ -30,6 +30,27 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::string export_head() {
+  return "{\"type\":\"gwtape-export\",\"version\":1}\n"
+         R"({"type":"recording","id":1,"started_at":1767225600000000000,"ended_at":null,)"
+         R"("gateway_url":"wss://gateway.discord.gg/?v=10&encoding=json","api_version":10,)"
+         R"("encoding":"json","compress":"none","intents":513,"shard_id":null,)"
+         R"("shard_count":null,"tool_version":"test","state_digest":null,"redactions":""})"
+         "\n";
+}
+
+std::string export_frame(int conn, std::int64_t ts, const char* direction,
+                         const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return R"({"type":"frame","recording_id":1,"conn":)" + std::to_string(conn) + R"(,"ts_ns":)" +
+         std::to_string(1767225600000000000LL + ts) + R"(,"direction":")" + direction +
+         R"(","json":")" + escaped + "\"}\n";
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});

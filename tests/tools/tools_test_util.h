@@ -29,6 +29,13 @@ std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& bytes);
 bool file_exists(const std::string& path);
 
+// Lines of a hand-written export (docs/CLI.md, "export"), for `gwtape import`:
+// the header line and recording 1, not ended (started 2026-01-01, compress none, intents 513)...
+std::string export_head();
+// ... and one frame of recording 1: on connection `conn`, `ts` ns after the start. `text` is
+// escaped as a JSON string (quotes and backslashes: REQUIRES no control characters).
+std::string export_frame(int conn, std::int64_t ts, const char* direction, const std::string& text);
+
 struct Run {
   int exit_code = -1;  // the program's exit status; 128 + N when killed by signal N
   std::string out, err;
