@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "curl_global.h"
-#include "decode_fields.h"
 #include "gwtape/gateway/json.h"
 #include "gwtape/gateway/secret.h"
+#include "read_document.h"
 
 namespace gwtape::gateway {
 namespace detail {
@@ -89,24 +89,6 @@ Secret bot_authorization(std::string_view token) {
   return authorization;
 }
 
-template <class T>
-Status parse_body(std::string body, const std::string& what, T& out) {
-  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  detail::value root;
-  if (auto e = parser.iterate(body.data(), body.size(), body.capacity()).get(doc); e) {
-    return make_error(Errc::kParse, what + ": " + simdjson::error_message(e));
-  }
-  if (auto e = doc.get_value().get(root); e) {
-    return make_error(Errc::kParse, what + ": " + simdjson::error_message(e));
-  }
-  detail::Reader reader;
-  if (!reader.read_object(root, out))
-    return make_error(Errc::kParse, what + ": " + reader.problem());
-  return {};
-}
-
 }  // namespace
 
 Result<std::string> gateway_url(std::string_view api_base, const ConnectOptions& options) {
@@ -114,7 +96,8 @@ Result<std::string> gateway_url(std::string_view api_base, const ConnectOptions&
   auto body = get(url, Secret(), options);
   if (!body.ok()) return body.error();
   GatewayBotInfo info;
-  if (Status st = parse_body(std::move(*body), "GET " + url, info); !st.ok()) return st.error();
+  if (Status st = detail::read_document(PaddedView(*body), info, "GET " + url); !st.ok())
+    return st.error();
   if (info.url.empty())
     return make_error(Errc::kParse, "GET " + url + ": no \"url\" in the answer");
   return info.url;
@@ -126,7 +109,8 @@ Result<GatewayBotInfo> gateway_bot(std::string_view token, std::string_view api_
   auto body = get(url, bot_authorization(token), options);
   if (!body.ok()) return body.error();
   GatewayBotInfo info;
-  if (Status st = parse_body(std::move(*body), "GET " + url, info); !st.ok()) return st.error();
+  if (Status st = detail::read_document(PaddedView(*body), info, "GET " + url); !st.ok())
+    return st.error();
   if (info.url.empty())
     return make_error(Errc::kParse, "GET " + url + ": no \"url\" in the answer");
   return info;
@@ -144,7 +128,7 @@ Result<Message> create_message(std::string_view token, Snowflake channel_id,
   auto body = request("POST", url, bot_authorization(token), &json, options);
   if (!body.ok()) return body.error();
   Message message;
-  if (Status st = parse_body(std::move(*body), "POST " + url, message); !st.ok()) {
+  if (Status st = detail::read_document(PaddedView(*body), message, "POST " + url); !st.ok()) {
     return st.error();
   }
   return message;

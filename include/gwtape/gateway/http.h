@@ -36,7 +36,7 @@ struct GatewayBotInfo {
 };
 
 // GET {api_base}/gateway -> {"url": ...}. Errors: kTransport (connection, HTTP status),
-// kParse (a body that is not the documented object), kTimeout.
+// kParse (a body that is not JSON), kType (JSON, but not the documented object), kTimeout.
 Result<std::string> gateway_url(std::string_view api_base = kDefaultApiBase,
                                 const ConnectOptions& options = {});
 
@@ -48,8 +48,9 @@ Result<GatewayBotInfo> gateway_bot(std::string_view token,
 
 // POST {api_base}/channels/{channel_id}/messages {"content": content}: the message Discord
 // created. Errors: kInvalidArgument (no channel), kTransport (connection, HTTP status with the
-// body's first 200 bytes), kParse, kTimeout. Blocks: call it from a thread of your own, not
-// from a Gateway handler, if the handler must not wait (gateway.h).
+// body's first 200 bytes), kParse, kType (as from_json in json.h), kTimeout. Blocks: call it
+// from a thread of your own, not from a Gateway handler, if the handler must not wait
+// (gateway.h).
 Result<Message> create_message(std::string_view token, Snowflake channel_id,
                                std::string_view content,
                                std::string_view api_base = kDefaultApiBase,

@@ -50,6 +50,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gwtape/common/padded.h"
+#include "gwtape/gateway/errors.h"
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/json_writer.h"
 #include "gwtape/gateway/model.h"
@@ -102,6 +104,19 @@ std::string to_json(const HelloEvent& hello);
 
 // One model object as canonical JSON (the same text it has inside an event's encoding).
 #define GWTAPE_X(T) std::string to_json(const T& value);
+GWTAPE_MODEL_STRUCTS(GWTAPE_X)
+#undef GWTAPE_X
+
+// ---- reading ----------------------------------------------------------------------------
+//
+// One model object from JSON text as Discord sends it, for a REST reply (POST
+// /channels/{id}/messages answers a Message; GET /users/@me a User) or the canonical encoding
+// above. The same field tables as the event decoder: unknown fields are skipped, null and
+// absent ones keep their defaults. The text is parsed in place when it has kJsonPadding bytes of
+// room after it (a std::string's spare capacity), from a copy otherwise. Errors: kParse (not
+// JSON, invalid UTF-8, anything after the document), kType (valid JSON, but the root is not an
+// object or a field has the wrong type; the message names the field, "author.id").
+#define GWTAPE_X(T) [[nodiscard]] Status from_json(PaddedView text, T& out);
 GWTAPE_MODEL_STRUCTS(GWTAPE_X)
 #undef GWTAPE_X
 
