@@ -24,17 +24,10 @@
 #include <vector>
 
 #include "cli.h"
+#include "fuzz_check.h"
 #include "record_session.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "fuzz_args: check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (0)
 
 // One empty directory per process on tmpfs, where the commands run.
 const std::string& work_dir() {

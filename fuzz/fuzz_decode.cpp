@@ -23,6 +23,7 @@
 #include <string_view>
 #include <variant>
 
+#include "fuzz_check.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/events.h"
 #include "gwtape/gateway/json.h"
@@ -33,15 +34,6 @@ namespace {
 
 using namespace gwtape::gateway;
 using gwtape::PaddedView;
-
-// A property of the decoder that does not hold: abort, so libFuzzer keeps the input.
-#define FUZZ_CHECK(cond)                                                                   \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "fuzz_decode: check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                                        \
-    }                                                                                      \
-  } while (0)
 
 bool same_envelope(const Result<Envelope>& a, const Result<Envelope>& b) {
   if (a.ok() != b.ok()) return false;

@@ -23,19 +23,12 @@
 #include <string_view>
 
 #include "cli.h"
+#include "fuzz_check.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/verify.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                   \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "fuzz_import: check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                                        \
-    }                                                                                      \
-  } while (0)
 
 // One directory per process on tmpfs (libFuzzer's -fork and -jobs run several at once).
 std::string work_dir() {

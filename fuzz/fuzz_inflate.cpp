@@ -18,19 +18,12 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "gwtape/gateway/compression.h"
 
 namespace {
 
 using namespace gwtape::gateway;
-
-#define FUZZ_CHECK(cond)                                                                    \
-  do {                                                                                      \
-    if (!(cond)) {                                                                          \
-      std::fprintf(stderr, "fuzz_inflate: check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                                         \
-    }                                                                                       \
-  } while (0)
 
 constexpr std::size_t kCaps[] = {64, 4 << 10, 64 << 10, 1 << 20};
 

@@ -19,19 +19,12 @@
 #include <iterator>
 #include <string>
 
+#include "fuzz_check.h"
 #include "gwtape/replay/replayer.h"
 #include "gwtape/store/log_reader.h"
 #include "gwtape/store/verify.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                                                \
-  do {                                                                                  \
-    if (!(cond)) {                                                                      \
-      std::fprintf(stderr, "fuzz_log: check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                                     \
-    }                                                                                   \
-  } while (0)
 
 // One directory per process on tmpfs (libFuzzer's -fork and -jobs run several at once).
 std::string work_dir() {

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "gateway_core.h"
 #include "gwtape/gateway/json.h"
 
@@ -28,14 +29,6 @@ namespace {
 
 using namespace gwtape::gateway;
 using gwtape::PaddedView;
-
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      std::fprintf(stderr, "fuzz_rest: check failed at line %d: %s\n", __LINE__, #cond); \
-      std::abort();                                                                      \
-    }                                                                                    \
-  } while (0)
 
 // Reads `body` as a T; when it reads, its canonical encoding must read back to itself.
 template <class T>
