@@ -48,6 +48,12 @@ struct WriterOptions {
   int zstd_level = 1;                    // block compression level (docs/PERFORMANCE.md)
   std::size_t dict_bytes = 64 << 10;     // trained dictionary size; 0: no dictionary
   std::size_t dict_train_frames = 4096;  // frames sampled before training one
+  // Once the dictionary is trained, the blocks sealed before it (without one) are compressed
+  // again with it and their rows rewritten (same frames, same text: readers' caches stay valid).
+  bool reseal_early_blocks = true;
+  // When > 0: a new dictionary is trained on the last dict_train_frames frames every this many
+  // frames, as the session drifts; later blocks use the newest.
+  std::size_t dict_retrain_frames = 0;
   // For tests: the name of a registered sqlite3_vfs to write through (fault injection).
   std::string vfs;
 };
