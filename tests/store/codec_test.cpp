@@ -54,6 +54,7 @@ TEST_CASE("store: a dictionary is trained once enough frames are seen, and used"
   TempDir dir;
   auto frames = traffic(8000);
   WriterOptions with;
+  with.block_frames = 256;  // more, smaller blocks: where a dictionary pays
   with.dict_train_frames = 1500;
   with.dict_bytes = 32 << 10;
   WriterOptions without = with;

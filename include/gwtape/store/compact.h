@@ -26,7 +26,7 @@ namespace gwtape::store {
 struct CompactOptions {
   int level = 19;                        // zstd level, 1..22
   std::size_t block_bytes = 4u << 20;    // frame text per block (a bigger frame sits alone)
-  std::size_t dict_bytes = 256u << 10;   // 0: no dictionary
+  std::size_t dict_bytes = 0;            // 0: none (measured smaller, docs/PERFORMANCE.md)
   std::size_t sample_bytes = 32u << 20;  // frame text sampled (evenly) to train it
   bool vacuum = true;                    // give the freed pages back to the file system
 };

@@ -43,7 +43,7 @@ struct WriterOptions {
   std::chrono::milliseconds commit_interval{200};
   std::size_t queue_frames = 65536;      // back-pressure beyond this many queued frames
   std::size_t queue_bytes = 64 << 20;    // ... or this many queued bytes of text
-  int block_frames = 256;                // frames sealed together into one block
+  int block_frames = 512;                // frames sealed together into one block
   std::size_t block_bytes = 512 << 10;   // or fewer, once they hold this much text
   int zstd_level = 1;                    // block compression level (docs/PERFORMANCE.md)
   std::size_t dict_bytes = 64 << 10;     // trained dictionary size; 0: no dictionary
