@@ -4,7 +4,8 @@
 //   frame_bytes                     vs  one whole-file zstd -3 of the same frames as JSONL;
 //   meta_bytes per frame, whole file vs raw text, one frame by id (µs), full scans (MB/s).
 //
-// usage: store_bench [--frames N] [--dir DIR] [--block-frames N] [--dict-kb N] [--level N]
+// usage: store_bench [--frames N] [--dir DIR] [--block-frames N] [--block-kib N] [--dict-kb N]
+//                    [--level N]
 //                    [--train-frames N] [--commit-ms N] [--nosync] [--keep]
 // Prints a Markdown table (docs/PERFORMANCE.md, section "Store").
 #include <sqlite3.h>
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
       dir = argv[i + 1];
     else if (a == "--block-frames")
       opts.block_frames = static_cast<int>(v);
+    else if (a == "--block-kib")
+      opts.block_bytes = static_cast<std::size_t>(v) << 10;
     else if (a == "--dict-kb")
       opts.dict_bytes = static_cast<std::size_t>(v) << 10;
     else if (a == "--level")

@@ -31,7 +31,10 @@ struct SealedBlock {
   std::int64_t dict_id = 0;  // 0: compressed without a dictionary
   std::string data;
   std::optional<std::string> new_dict;  // trained just before this block: store it first
-  Status status;                        // an error stops the writer
+  // With the first dictionary: the blocks sealed before it, compressed again with it (first,
+  // count, dict_id, data set): rewrite their rows after storing the dictionary.
+  std::vector<SealedBlock> resealed;
+  Status status;  // an error stops the writer
 };
 
 class BlockSealer {
@@ -63,6 +66,10 @@ class BlockSealer {
   Status init_;                       // loading the log's dictionary failed: every block fails
   std::vector<std::string> samples_;  // sealer thread only
   std::size_t train_at_ = 0;
+  std::vector<Job> early_;  // blocks sealed without a dictionary, to reseal once trained
+  std::size_t early_bytes_ = 0;
+  std::deque<std::string> recent_;  // retraining: the last dict_train_frames samples
+  std::size_t since_train_ = 0;     // frames sealed since the last training
 
   std::mutex mu_;
   std::condition_variable work_, done_;

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 
 namespace gwtape::store {
 namespace {
@@ -34,6 +35,19 @@ bool get_varint(std::string_view in, std::size_t* pos, std::uint64_t* v) {
     }
   }
   return false;
+}
+
+// A block's content: varint n, n varint lengths, the texts.
+void block_content(const std::vector<std::string_view>& frames, std::string* c) {
+  c->clear();
+  put_varint(c, frames.size());
+  std::size_t total = 0;
+  for (auto f : frames) {
+    put_varint(c, f.size());
+    total += f.size();
+  }
+  c->reserve(c->size() + total);
+  for (auto f : frames) c->append(f);
 }
 
 Error zstd_error(std::size_t rc) {
@@ -82,15 +96,7 @@ Status BlockCompressor::set_dictionary(std::string_view dict) {
 
 Result<std::string> BlockCompressor::compress_block(const std::vector<std::string_view>& frames) {
   std::string& c = impl_->content;
-  c.clear();
-  put_varint(&c, frames.size());
-  std::size_t total = 0;
-  for (auto f : frames) {
-    put_varint(&c, f.size());
-    total += f.size();
-  }
-  c.reserve(c.size() + total);
-  for (auto f : frames) c.append(f);
+  block_content(frames, &c);
   std::string out(ZSTD_compressBound(c.size()), '\0');
   std::size_t n = ZSTD_compress2(impl_->cctx, out.data(), out.size(), c.data(), c.size());
   if (ZSTD_isError(n))
@@ -103,6 +109,51 @@ Result<std::string> BlockCompressor::compress_pending(std::string_view text) {
   std::string out(ZSTD_compressBound(text.size()), '\0');
   std::size_t n =
       ZSTD_compress2(impl_->pending_cctx, out.data(), out.size(), text.data(), text.size());
+  if (ZSTD_isError(n))
+    return make_error(Errc::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+struct ColdCompressor::Impl {
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  int level = 19;
+  std::string dict;
+  std::string content;
+  ~Impl() { ZSTD_freeCCtx(cctx); }
+};
+
+ColdCompressor::ColdCompressor(int level, std::string_view dict) : impl_(std::make_unique<Impl>()) {
+  impl_->level = level;
+  impl_->dict = dict;
+}
+
+ColdCompressor::~ColdCompressor() = default;
+
+Result<std::string> ColdCompressor::compress_block(const std::vector<std::string_view>& frames) {
+  std::string& c = impl_->content;
+  block_content(frames, &c);
+  ZSTD_CCtx* cctx = impl_->cctx;
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  int window_log = 20;
+  while (window_log < 27 && (std::size_t{1} << window_log) < c.size() + impl_->dict.size())
+    ++window_log;
+  // Parameters first, then the dictionary, which is digested with them (loadDictionary, not a
+  // CDict, whose own parameters would override the window and long matching).
+  for (auto [param, value] :
+       {std::pair{ZSTD_c_compressionLevel, impl_->level}, std::pair{ZSTD_c_checksumFlag, 1},
+        std::pair{ZSTD_c_enableLongDistanceMatching, 1}, std::pair{ZSTD_c_windowLog, window_log}}) {
+    std::size_t rc = ZSTD_CCtx_setParameter(cctx, param, value);
+    if (ZSTD_isError(rc))
+      return make_error(Errc::kInvalidArgument, std::string("zstd: ") + ZSTD_getErrorName(rc));
+  }
+  if (!impl_->dict.empty()) {
+    std::size_t rc = ZSTD_CCtx_loadDictionary(cctx, impl_->dict.data(), impl_->dict.size());
+    if (ZSTD_isError(rc))
+      return make_error(Errc::kInternal, std::string("zstd: ") + ZSTD_getErrorName(rc));
+  }
+  std::string out(ZSTD_compressBound(c.size()), '\0');
+  std::size_t n = ZSTD_compress2(cctx, out.data(), out.size(), c.data(), c.size());
   if (ZSTD_isError(n))
     return make_error(Errc::kInternal, std::string("zstd: ") + ZSTD_getErrorName(n));
   out.resize(n);

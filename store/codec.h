@@ -48,6 +48,22 @@ class BlockCompressor {
   std::unique_ptr<Impl> impl_;
 };
 
+// Compaction's blocks (store/compact.cpp): the same content layout, compressed at `level` with
+// long-distance matching, the window as large as the block, `dict` loaded as a dictionary
+// (empty: none). One per thread.
+class ColdCompressor {
+ public:
+  ColdCompressor(int level, std::string_view dict);
+  ~ColdCompressor();
+  ColdCompressor(const ColdCompressor&) = delete;
+  ColdCompressor& operator=(const ColdCompressor&) = delete;
+  Result<std::string> compress_block(const std::vector<std::string_view>& frames);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // A decompression context plus prepared dictionaries.
 class BlockDecoder {
  public:

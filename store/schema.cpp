@@ -156,10 +156,9 @@ Status check_log(sqlite3* db, const std::string& path) {
   }
   auto version = pragma_int(db, path, "user_version");
   if (!version) return std::move(version).error();
-  if (*version != kSchemaVersion)
+  if (!readable_schema_version(*version))
     return make_error(Errc::kVersion, path + ": gwtape log of schema version " +
-                                          std::to_string(*version) + "; this build reads " +
-                                          std::to_string(kSchemaVersion));
+                                          std::to_string(*version) + "; this build reads 1 and 2");
   for (const char* name : kRequiredObjects) {
     if (names.find(std::string(" ") + name + " ") == std::string::npos)
       return make_error(Errc::kCorrupt,
@@ -247,10 +246,10 @@ Status recover_wal(const std::string& path) {
   if (header->compare(0, 16, std::string("SQLite format 3\0", 16)) != 0 ||
       big_endian32(*header, 68) != static_cast<std::uint32_t>(kApplicationId))
     return make_error(Errc::kNotALog, path + ": not a gwtape log");
-  if (big_endian32(*header, 60) != static_cast<std::uint32_t>(kSchemaVersion))
+  if (!readable_schema_version(big_endian32(*header, 60)))
     return make_error(Errc::kVersion, path + ": gwtape log of schema version " +
                                           std::to_string(big_endian32(*header, 60)) +
-                                          "; this build reads " + std::to_string(kSchemaVersion));
+                                          "; this build reads 1 and 2");
   auto db = open_sqlite(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (!db)
     return make_error(db.error().code,

@@ -14,7 +14,11 @@
 
 namespace gwtape::store {
 
+// New logs are version 1; `compact` makes a log version 2 (larger blocks, one dictionary
+// trained over the whole log; docs/SCHEMA.md). This build reads both, and appends to both.
 inline constexpr int kSchemaVersion = 1;
+inline constexpr int kCompactedSchemaVersion = 2;
+inline bool readable_schema_version(long long v) { return v == 1 || v == 2; }
 inline constexpr int kApplicationId = 0x67777470;  // 'gwtp'
 inline constexpr int kPageSize = 4096;
 

@@ -66,6 +66,7 @@ Status WriterCore::prepare_statements() {
       {&insert_pending_, "INSERT INTO pending(id, data) VALUES(?1, ?2)"},
       {&delete_pending_, "DELETE FROM pending WHERE id BETWEEN ?1 AND ?2"},
       {&insert_block_, "INSERT INTO blocks(first, n, dict, data) VALUES(?1, ?2, ?3, ?4)"},
+      {&reseal_block_, "UPDATE blocks SET dict = ?3, data = ?4 WHERE first = ?1 AND n = ?2"},
       {&insert_name_, "INSERT INTO event_names(code, name) VALUES(?1, ?2)"},
       {&insert_guild_, "INSERT INTO guild_ids(code, id) VALUES(?1, ?2)"},
       {&insert_channel_, "INSERT INTO channel_ids(code, id) VALUES(?1, ?2)"},
@@ -345,6 +346,16 @@ Status WriterCore::drain(bool all) {
       if (rc != SQLITE_DONE) return fail(rc, "insert dictionary");
       ++dictionaries_;
     }
+    for (SealedBlock& r : b.resealed) {
+      Stmt& up = reseal_block_;
+      up.bind(1, r.first);
+      up.bind(2, r.count);
+      up.bind(3, r.dict_id);
+      up.bind_blob(4, r.data);
+      int rc = up.step();
+      up.reset();
+      if (rc != SQLITE_DONE) return fail(rc, "block " + std::to_string(r.first) + ": reseal");
+    }
     Stmt& ins = insert_block_;
     ins.bind(1, b.first);
     ins.bind(2, b.count);
@@ -411,7 +422,7 @@ Status WriterCore::close(bool seal_and_commit) {
   // Statements first, so the connection really closes (and checkpoints the WAL into the file).
   for (Stmt* s : {&insert_frame_, &insert_pending_, &delete_pending_, &insert_block_, &insert_name_,
                   &insert_guild_, &insert_channel_, &insert_dict_, &insert_recording_,
-                  &end_recording_, &max_id_, &insert_connection_})
+                  &end_recording_, &max_id_, &insert_connection_, &reseal_block_})
     *s = Stmt();
   if (st) {
     // Everything is committed; a checkpoint that fails (disk full) loses nothing, as the WAL

@@ -82,6 +82,7 @@ class WriterCore {
   std::string path_;
   WriterOptions options_;
   SqliteHandle db_;
+  Stmt reseal_block_;
   Stmt insert_frame_, insert_pending_, delete_pending_, insert_block_, insert_name_, insert_guild_,
       insert_channel_, insert_dict_, insert_recording_, end_recording_, max_id_, insert_connection_;
   gateway::EnvelopeParser parser_;

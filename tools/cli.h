@@ -42,6 +42,7 @@ extern const Command kQueryCommand;
 extern const Command kExportCommand;
 extern const Command kImportCommand;
 extern const Command kVerifyCommand;
+extern const Command kCompactCommand;
 extern const Command kStatsCommand;
 extern const Command kServeCommand;
 extern const Command kShapesCommand;

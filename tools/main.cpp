@@ -9,16 +9,17 @@ namespace {
 
 // The order of `gwtape --help`. Add a command: one line here, one extern in cli.h.
 const Command* const kCommands[] = {
-    &kRecordCommand,  //
-    &kReplayCommand,  //
-    &kQueryCommand,   //
-    &kExportCommand,  //
-    &kImportCommand,  //
-    &kVerifyCommand,  //
-    &kStatsCommand,   //
-    &kServeCommand,   //
-    &kShapesCommand,  //
-    &kDemoCommand,    //
+    &kRecordCommand,   //
+    &kReplayCommand,   //
+    &kQueryCommand,    //
+    &kExportCommand,   //
+    &kImportCommand,   //
+    &kVerifyCommand,   //
+    &kCompactCommand,  //
+    &kStatsCommand,    //
+    &kServeCommand,    //
+    &kShapesCommand,   //
+    &kDemoCommand,     //
 };
 
 void print_help(std::FILE* out) {

@@ -54,6 +54,7 @@ TEST_CASE("store: a dictionary is trained once enough frames are seen, and used"
   TempDir dir;
   auto frames = traffic(8000);
   WriterOptions with;
+  with.block_frames = 256;  // more, smaller blocks: where a dictionary pays
   with.dict_train_frames = 1500;
   with.dict_bytes = 32 << 10;
   WriterOptions without = with;
@@ -69,11 +70,14 @@ TEST_CASE("store: a dictionary is trained once enough frames are seen, and used"
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(dir.file("dict.gwtape").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
           SQLITE_OK);
-  // Blocks sealed before training have no dictionary; every one after has it.
+  // Blocks sealed before training were sealed again with it (reseal_early_blocks); every one
+  // after has it.
   auto first_frame = column(db, "SELECT first_frame FROM dicts");
   REQUIRE(first_frame.size() == 1);
   CHECK(column(db, "SELECT count(*) FROM blocks WHERE dict IS NULL AND first + n > " +
                        first_frame[0]) == std::vector<std::string>{"0"});
+  CHECK(column(db, "SELECT count(*) FROM blocks WHERE dict IS NULL") ==
+        std::vector<std::string>{"0"});
   CHECK(column(db, "SELECT count(*) > 20 FROM blocks WHERE dict = 1") ==
         std::vector<std::string>{"1"});
   sqlite3_close(db);

@@ -54,6 +54,7 @@ TEST_CASE("store: close right after a commit still seals the tail into a block")
     const std::string path = dir.file("log.gwtape");
     WriterOptions opts;
     opts.durability = Durability::kNoSync;
+    opts.block_frames = 256;  // 300 frames: one full block and the tail
     auto w = LogWriter::open(path, opts);
     REQUIRE(w.ok());
     RecordingInfo info;

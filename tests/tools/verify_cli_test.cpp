@@ -8,7 +8,8 @@
 namespace gwtape::tools::testing {
 namespace {
 
-const char* const kCommands[] = {"query", "export", "import", "verify", "stats", "shapes"};
+const char* const kCommands[] = {"query",   "export", "import", "verify",
+                                 "compact", "stats",  "shapes"};
 
 TEST_CASE("tools: every command has --help (exit 0) and refuses unknown flags (exit 2)") {
   auto top = gwtape({"--help"});
@@ -50,6 +51,7 @@ TEST_CASE("tools: commands on a missing, empty, foreign or truncated file exit 4
          {std::vector<std::string>{"query", path, "SELECT count(*) FROM events"},
           {"export", path},
           {"verify", path},
+          {"compact", path},
           {"stats", path},
           {"stats", path, "--json"},
           {"shapes", path},

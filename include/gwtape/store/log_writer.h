@@ -43,11 +43,17 @@ struct WriterOptions {
   std::chrono::milliseconds commit_interval{200};
   std::size_t queue_frames = 65536;      // back-pressure beyond this many queued frames
   std::size_t queue_bytes = 64 << 20;    // ... or this many queued bytes of text
-  int block_frames = 256;                // frames sealed together into one block
+  int block_frames = 512;                // frames sealed together into one block
   std::size_t block_bytes = 512 << 10;   // or fewer, once they hold this much text
   int zstd_level = 1;                    // block compression level (docs/PERFORMANCE.md)
   std::size_t dict_bytes = 64 << 10;     // trained dictionary size; 0: no dictionary
   std::size_t dict_train_frames = 4096;  // frames sampled before training one
+  // Once the dictionary is trained, the blocks sealed before it (without one) are compressed
+  // again with it and their rows rewritten (same frames, same text: readers' caches stay valid).
+  bool reseal_early_blocks = true;
+  // When > 0: a new dictionary is trained on the last dict_train_frames frames every this many
+  // frames, as the session drifts; later blocks use the newest.
+  std::size_t dict_retrain_frames = 0;
   // For tests: the name of a registered sqlite3_vfs to write through (fault injection).
   std::string vfs;
 };
