@@ -22,6 +22,8 @@ std::string join(const std::vector<std::string>& urls) {
   return out;
 }
 
+void on_connected(natsConnection*, void*) {}
+
 bool takes_all(const jsStreamConfig* cfg, const std::string& want) {
   if (!cfg) return false;
   for (int i = 0; i < cfg->SubjectsLen; ++i) {
@@ -123,8 +125,12 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const JetStreamOptions& op
   if (s == NATS_OK) {
     s = natsOptions_SetServers(impl->opts, servers.data(), static_cast<int>(servers.size()));
   }
-  // Keep trying every server, forever, in the background: an outage is waited out.
-  if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(impl->opts, true, nullptr, nullptr);
+  // Keep trying every server, forever, in the background: an outage is waited out. With a
+  // connected callback the first connect returns at once (NATS_NOT_YET_CONNECTED) instead of
+  // blocking until a server answers.
+  if (s == NATS_OK) {
+    s = natsOptions_SetRetryOnFailedConnect(impl->opts, true, &on_connected, nullptr);
+  }
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(impl->opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(impl->opts, options.reconnect_wait.count());
   if (s == NATS_OK) s = natsOptions_SetTimeout(impl->opts, options.connect_timeout.count());

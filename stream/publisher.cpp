@@ -49,11 +49,17 @@ struct Publisher::Impl {
         if (error || spool.empty()) return;  // stopping with nothing left, or failed
         head = spool.front();                // a copy: the spool keeps it until acknowledged
       }
-      Status st = have_stream ? Status{} : js->ensure_stream();
-      if (st.ok()) {
-        have_stream = true;
-        st = js->publish(head);
+      // Nothing is sent while no server is connected: libnats would buffer it and the
+      // acknowledgement would time out anyway; this says so at once.
+      Status st = js->connected()
+                      ? Status{}
+                      : make_error(Errc::kUnreachable,
+                                   js->servers() + ": no server answers (still trying)");
+      if (st.ok() && !have_stream) {
+        st = js->ensure_stream();
+        have_stream = st.ok();
       }
+      if (st.ok()) st = js->publish(head);
       if (st.ok()) {
         std::lock_guard lock(mu);
         spool_bytes -= weight(spool.front());
