@@ -231,6 +231,9 @@ Status JetStream::publish(const Message& message) {
 Result<std::unique_ptr<StreamReader>> JetStream::read(const std::string& filter,
                                                       std::int64_t since_ns) {
   const auto& o = impl_->options;
+  if (!connected()) {
+    return make_error(Errc::kUnreachable, servers() + ": no server answers");
+  }
   jsStreamInfo* si = nullptr;
   jsErrCode jerr{};
   natsStatus s = js_GetStreamInfo(&si, impl_->js, o.stream.c_str(), nullptr, &jerr);
