@@ -299,6 +299,7 @@ Result<StreamMessage> StreamReader::next(std::chrono::milliseconds timeout) {
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     out.stream_seq = meta->Sequence.Stream;
+    out.pending = meta->NumPending;
     jsMsgMetaData_Destroy(meta);
   }
   natsMsg_Destroy(msg);

@@ -91,10 +91,16 @@ std::optional<std::string> read_all(stream::JetStream& js, const std::string& fi
     reader = js.read(filter, since_ns);
   }
   if (!reader) return reader.error().message;
-  total = (*reader)->total();
-  for (std::uint64_t i = 0; i < total; ++i) {
-    auto m = (*reader)->next(10s);
+  // Until the message the server says is the last; the consumer's first count is only a
+  // hint (right after a leader change it can say 0 of a stream that has messages), so an
+  // empty answer is believed only after a wait.
+  const std::uint64_t hint = (*reader)->total();
+  total = 0;
+  for (;;) {
+    auto m = (*reader)->next(total == 0 && hint == 0 ? 2s : 10s);
+    if (!m && total == 0 && hint == 0 && m.error().code == stream::Errc::kTimeout) break;
     if (!m) return m.error().message;
+    ++total;
     auto d = stream::decode(m->subject, m->headers, m->data);
     if (!d) {
       code = kBadLog;
@@ -102,6 +108,7 @@ std::optional<std::string> read_all(stream::JetStream& js, const std::string& fi
              d.error().message;
     }
     if (auto err = each(*d)) return err;
+    if (m->pending == 0) break;
   }
   return std::nullopt;
 }

@@ -33,7 +33,9 @@ void burst(server::LoopbackGateway& srv, int& n, int count) {
 
 bool settled(server::LoopbackGateway& srv, std::chrono::milliseconds timeout) {
   const std::int64_t last = srv.observations().last_seq;
-  if (!srv.request_heartbeat().ok()) return false;
+  // Asked for to be quick; refused while the client is between connections (a resume in
+  // flight), when the client's own heartbeats (every 400 ms) will carry the sequence anyway.
+  (void)srv.request_heartbeat();
   return srv.wait_for(
       [&](const server::Observations& o) {
         return !o.heartbeats.empty() && o.heartbeats.back() >= last;

@@ -21,7 +21,8 @@ std::unique_ptr<server::LoopbackGateway> start_gateway();
 std::string message_json(int i);
 // `count` dispatches, numbered from n + 1 (n advances).
 void burst(server::LoopbackGateway& srv, int& n, int count);
-// Asks for a heartbeat and waits until one carries the last sequence: the client has it all.
+// Waits until a heartbeat carries the last sequence (one asked for when the server can): the
+// client has it all.
 bool settled(server::LoopbackGateway& srv, std::chrono::milliseconds timeout);
 
 // Waits until the stream holds at least `count` messages (the cluster formed, the stream

@@ -44,6 +44,9 @@ struct StreamMessage {
   Headers headers;
   std::string data;
   std::uint64_t stream_seq = 0;
+  // How many messages of the reader's filter were still to come after this one when the
+  // server sent it: 0 on the last one.
+  std::uint64_t pending = 0;
 };
 
 class StreamReader;
@@ -84,7 +87,8 @@ class StreamReader {
   ~StreamReader();
   StreamReader(const StreamReader&) = delete;
   StreamReader& operator=(const StreamReader&) = delete;
-  // How many messages the reader had to deliver when it was created.
+  // How many messages the reader had to deliver when it was created, as the consumer's first
+  // report said (a hint: read until a message's `pending` is 0).
   std::uint64_t total() const;
   // The next message, waiting at most `timeout` (kTimeout, kUnreachable).
   Result<StreamMessage> next(std::chrono::milliseconds timeout);
