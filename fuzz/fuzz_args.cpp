@@ -116,7 +116,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       return 0;
     }
     const RecordArgs& a = *parsed;
-    FUZZ_CHECK(!a.out.empty());
+    FUZZ_CHECK(!a.out.empty() || !a.nats_urls.empty());
+    FUZZ_CHECK(a.nats_replicas >= 1 && a.nats_replicas <= 5);
+    for (const auto& url : a.nats_urls) FUZZ_CHECK(url.rfind("nats://", 0) == 0);
     FUZZ_CHECK(a.intents >= 1);
     FUZZ_CHECK(a.shard_count >= 0);
     if (a.shard_id) FUZZ_CHECK(*a.shard_id >= 0 && *a.shard_id < a.shard_count);

@@ -3,6 +3,9 @@
 namespace gwtape::recorder {
 
 Recorder::Recorder(store::LogWriter& writer, std::int64_t recording_id, RecorderOptions options)
+    : Recorder(&writer, recording_id, std::move(options)) {}
+
+Recorder::Recorder(store::LogWriter* writer, std::int64_t recording_id, RecorderOptions options)
     : writer_(writer),
       recording_id_(recording_id),
       mask_(std::move(options.token)),
@@ -21,14 +24,38 @@ void Recorder::on_frame(const gateway::FrameRecord& frame) {
   ++frames_;
   (frame.direction == gateway::Direction::kSend ? sent_ : received_)++;
   bytes_ += out.text.size();
-  if (auto st = writer_.append(std::move(out)); !st.ok()) {
+  if (publisher_) {
+    // The same bytes the log gets; append only queues (the publisher's thread sends).
+    if (auto st = publisher_->append(stream::encode_frame(stream_key_, ++stream_seq_, out));
+        !st.ok()) {
+      keep_first_error("frame " + std::to_string(frames_.load()) + ": NATS: " + st.error().message,
+                       Errc::kStream);
+    }
+  }
+  if (!writer_) return;
+  if (auto st = writer_->append(std::move(out)); !st.ok()) {
     keep_first_error("frame " + std::to_string(frames_.load()) + ": " + st.error().message);
   }
 }
 
-void Recorder::keep_first_error(const std::string& what) {
+void Recorder::publish_to(stream::Publisher& publisher, stream::RecordingKey key) {
+  publisher_ = &publisher;
+  stream_key_ = std::move(key);
+}
+
+void Recorder::publish_end(std::int64_t ended_at_ns,
+                           const std::optional<std::string>& state_digest) {
+  if (!publisher_) return;
+  if (auto st = publisher_->append(
+          stream::encode_end(stream_key_, ++stream_seq_, ended_at_ns, state_digest));
+      !st.ok()) {
+    keep_first_error("the recording's end: NATS: " + st.error().message, Errc::kStream);
+  }
+}
+
+void Recorder::keep_first_error(const std::string& what, Errc code) {
   std::lock_guard lock(mu_);
-  if (status_.ok()) status_ = make_error(Errc::kWriter, "recorder: " + what);
+  if (status_.ok()) status_ = make_error(code, "recorder: " + what);
 }
 
 void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
@@ -40,7 +67,17 @@ void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
   if (end.code) out.code = *end.code;
   out.reason.assign(end.reason);
   masked_ += static_cast<std::uint64_t>(mask_.apply(out.reason));
-  if (auto st = writer_.connection_ended(std::move(out)); !st.ok()) {
+  if (publisher_) {
+    if (auto st =
+            publisher_->append(stream::encode_connection_end(stream_key_, ++stream_seq_, out));
+        !st.ok()) {
+      keep_first_error(
+          "the end of connection " + std::to_string(end.conn) + ": NATS: " + st.error().message,
+          Errc::kStream);
+    }
+  }
+  if (!writer_) return;
+  if (auto st = writer_->connection_ended(std::move(out)); !st.ok()) {
     keep_first_error("the end of connection " + std::to_string(end.conn) + ": " +
                      st.error().message);
   }

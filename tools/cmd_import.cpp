@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "export_format.h"
 #include "gwtape/store/log_writer.h"
+#include "import_nats.h"
 #include "tool_args.h"
 
 namespace gwtape::tools {
@@ -22,6 +23,8 @@ namespace {
 
 constexpr std::string_view kImportUsage =
     "usage: gwtape import JSONL --out LOG [--force]\n"
+    "       gwtape import nats://HOST:PORT[,...] [--stream NAME] [--subject F] [--since T]\n"
+    "                    [--until T] --out LOG\n"
     "\n"
     "Builds a new log from JSON lines written by `gwtape export` (the format is in\n"
     "docs/CLI.md); JSONL \"-\" reads standard input. Recordings keep their ids and every\n"
@@ -31,6 +34,13 @@ constexpr std::string_view kImportUsage =
     "\n"
     "  --out LOG  the log to create\n"
     "  --force    replace LOG if it exists (without it an existing LOG is an error)\n"
+    "\n"
+    "From NATS JetStream (what `gwtape record --nats` published): the stream NAME (default\n"
+    "GWTAPE), or the messages of subject filter F (NAME.<bot>.<shard>.<kind>, wildcards\n"
+    "allowed), whose frame times fall in [--since, --until] (RFC 3339 in UTC or Unix seconds),\n"
+    "into LOG, created if absent. Recordings keep the stream's ids; a second run continues\n"
+    "where the last stopped (nothing doubled). A recording gets its end and live digest only\n"
+    "when the slice holds it whole. Exit 1 when no server answers or nothing matches.\n"
     "\n"
     "exit: 0 ok; 2 bad flags, or LOG exists without --force; 4 missing JSONL or a bad line\n"
     "(the message gives its number); 1 the log could not be written (disk full...).\n";
@@ -113,6 +123,7 @@ class LineReader {
 
 int run(const Args& args) {
   if (wants_help(kImportCommand, args)) return kOk;
+  if (is_nats_import(args)) return run_import_nats(kImportCommand, args);
   int code = kOk;
   auto flags =
       parse_flags(kImportCommand, args, {{"--out", true, false}, {"--force", false, false}}, code);

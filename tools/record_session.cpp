@@ -14,6 +14,9 @@
 #include "gwtape/gateway/state/cache.h"
 #include "gwtape/recorder/recorder.h"
 #include "gwtape/store/log_writer.h"
+#include "gwtape/stream/jetstream.h"
+#include "gwtape/stream/message.h"
+#include "gwtape/stream/publisher.h"
 #include "tool_args.h"
 
 namespace gwtape::tools {
@@ -59,12 +62,26 @@ struct Shard {
   gateway::state::Cache cache;
 };
 
+// Says once when JetStream stops acknowledging (frames then wait in the spool), and once when
+// it acknowledges again.
+void report_nats(const stream::Publisher& publisher, bool& reachable) {
+  const auto st = publisher.stats();
+  if (reachable && !st.reachable && st.retries > 0) {
+    std::fprintf(stderr, "gwtape record: NATS: %s; %zu message(s) wait in the spool, retrying\n",
+                 st.last_failure.c_str(), st.spooled);
+    reachable = false;
+  } else if (!reachable && st.reachable) {
+    std::fprintf(stderr, "gwtape record: NATS: acknowledging again\n");
+    reachable = true;
+  }
+}
+
 }  // namespace
 
 ArgResult<RecordArgs> parse_record_args(const Args& args) {
   RecordArgs a;
   a.api_base = std::string(gateway::kDefaultApiBase);
-  bool have_shard = false, have_shards = false;
+  bool have_shard = false, have_shards = false, have_nats_option = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view flag;
     std::string value;
@@ -133,11 +150,34 @@ ArgResult<RecordArgs> parse_record_args(const Args& args) {
       } else {
         return bad("--durability takes interval or full, got \"" + value + "\"");
       }
+    } else if (flag == "--nats") {
+      auto urls = stream::parse_urls(value);
+      if (!urls.ok()) return bad("--nats: " + urls.error().message);
+      a.nats_urls = std::move(*urls);
+    } else if (flag == "--nats-stream") {
+      if (!stream::valid_stream_name(value)) {
+        return bad("--nats-stream takes 1-64 characters of A-Z a-z 0-9 _ -, got \"" + value + "\"");
+      }
+      a.nats_stream = value;
+      have_nats_option = true;
+    } else if (flag == "--nats-replicas") {
+      auto n = parse_int_flag<int>(flag, value, 1, 5);
+      if (!n) return bad(n.error().message);
+      a.nats_replicas = *n;
+      have_nats_option = true;
+    } else if (flag == "--nats-spool-bytes") {
+      auto n = parse_int_flag<std::uint64_t>(flag, value, 4096, std::uint64_t{1} << 40);
+      if (!n) return bad(n.error().message);
+      a.nats_spool_bytes = static_cast<std::size_t>(*n);
+      have_nats_option = true;
     } else {
       return bad("unknown flag " + std::string(flag));
     }
   }
-  if (a.out.empty()) return bad("--out LOG is required");
+  if (a.out.empty() && a.nats_urls.empty()) return bad("--out LOG or --nats URL is required");
+  if (have_nats_option && a.nats_urls.empty()) {
+    return bad("--nats-stream, --nats-replicas and --nats-spool-bytes need --nats URL");
+  }
   if (have_shard && have_shards) return bad("--shard and --shards exclude each other");
   return a;
 }
@@ -167,11 +207,31 @@ int RecordSession::run(std::atomic<int>& signals) {
   if (args_.shard_count == 0) args_.shard_count = 1;
   store::WriterOptions writer_options;
   writer_options.durability = args_.durability;
-  auto writer = store::LogWriter::open(args_.out, writer_options);
-  if (!writer.ok()) {
-    std::fprintf(stderr, "gwtape record: %s\n", writer.error().message.c_str());
-    return exit_code_for(writer.error());
+  std::unique_ptr<store::LogWriter> writer;  // none without --out
+  if (!args_.out.empty()) {
+    auto opened = store::LogWriter::open(args_.out, writer_options);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "gwtape record: %s\n", opened.error().message.c_str());
+      return exit_code_for(opened.error());
+    }
+    writer = std::move(*opened);
   }
+  // --nats: the publisher connects in the background; frames wait in its spool meanwhile.
+  std::unique_ptr<stream::Publisher> publisher;
+  if (!args_.nats_urls.empty()) {
+    stream::PublisherOptions po;
+    po.jetstream.urls = args_.nats_urls;
+    po.jetstream.stream = args_.nats_stream;
+    po.jetstream.replicas = args_.nats_replicas;
+    po.spool_bytes = args_.nats_spool_bytes;
+    auto started = stream::Publisher::start(po);
+    if (!started.ok()) {
+      std::fprintf(stderr, "gwtape record: --nats: %s\n", started.error().message.c_str());
+      return kUsage;
+    }
+    publisher = std::move(*started);
+  }
+  const std::string bot = stream::bot_of_token(token_.view());
   std::string redactions;
   for (const auto& r : args_.rules) redactions += r.spec() + "\n";
 
@@ -202,14 +262,30 @@ int RecordSession::run(std::atomic<int>& signals) {
     }
     info.tool_version = GWTAPE_VERSION;
     info.redactions = redactions;
-    auto rec = (*writer)->begin_recording(info);
-    if (!rec.ok()) {
-      std::fprintf(stderr, "gwtape record: %s\n", rec.error().message.c_str());
-      return exit_code_for(rec.error());
+    // With --nats the recording's id is the stream's (random, fleet-wide unique), and the log
+    // keeps the same id, so an import of the stream and the log name the recording alike.
+    std::int64_t id_for_stream = publisher ? stream::new_recording_id() : 0;
+    if (writer) {
+      auto rec =
+          publisher ? writer->begin_recording(id_for_stream, info) : writer->begin_recording(info);
+      if (!rec.ok()) {
+        std::fprintf(stderr, "gwtape record: %s\n", rec.error().message.c_str());
+        return exit_code_for(rec.error());
+      }
+      shard->recording_id = *rec;
+    } else {
+      shard->recording_id = id_for_stream;
     }
-    shard->recording_id = *rec;
     shard->recorder = std::make_unique<recorder::Recorder>(
-        **writer, *rec, recorder::RecorderOptions{token_, args_.rules});
+        writer.get(), shard->recording_id, recorder::RecorderOptions{token_, args_.rules});
+    if (publisher) {
+      stream::RecordingKey key{args_.nats_stream, bot, std::to_string(id), shard->recording_id};
+      if (auto st = publisher->append(stream::encode_begin(key, info)); !st.ok()) {
+        std::fprintf(stderr, "gwtape record: NATS: %s\n", st.error().message.c_str());
+        return kFailure;
+      }
+      shard->recorder->publish_to(*publisher, std::move(key));
+    }
     gateway::GatewayOptions o;
     o.url = url;
     o.compress = args_.compress;
@@ -242,7 +318,8 @@ int RecordSession::run(std::atomic<int>& signals) {
   limiter->start_in_order(shard_ids, clock.now_ns());
   for (auto& s : shards) s->gateway->start();
 
-  const bool tty = ::isatty(1) == 1;
+  const bool tty = ::isatty(1) == 1 && writer;
+  bool nats_reachable = true;  // said once per outage
   const auto started = std::chrono::steady_clock::now();
   auto last_status = started;
   std::uint64_t last_events = 0;
@@ -258,8 +335,10 @@ int RecordSession::run(std::atomic<int>& signals) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     // A log that stopped taking frames (disk full, I/O error, a frame refused) ends the
     // recording now: going on would only receive what is no longer written.
-    bool writing = (*writer)->status().ok();
+    bool writing = !writer || writer->status().ok();
+    if (publisher) writing = writing && publisher->status().ok();
     for (auto& s : shards) writing = writing && s->recorder->status().ok();
+    if (publisher) report_nats(*publisher, nats_reachable);
     if (!writing || signals.load() > 0 || fatal_code.load() != 0 || all_ended ||
         (args_.max_events && events >= args_.max_events) ||
         (args_.duration_s > 0 && elapsed >= args_.duration_s)) {
@@ -268,7 +347,7 @@ int RecordSession::run(std::atomic<int>& signals) {
     if (tty && std::chrono::steady_clock::now() - last_status >= std::chrono::seconds(1)) {
       const double dt =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - last_status).count();
-      const auto ws = (*writer)->stats();
+      const auto ws = writer->stats();
       std::printf("\r%-10s events %llu (%.0f/s)  frames %llu  raw %.1f MB  on disk %.1f MB   ",
                   std::string(gateway::phase_name(shards[0]->gateway->phase())).c_str(),
                   static_cast<unsigned long long>(events), (events - last_events) / dt,
@@ -288,7 +367,7 @@ int RecordSession::run(std::atomic<int>& signals) {
   auto keep = [&](store::Status st) {
     if (!st.ok() && !write_error) write_error = std::move(st).error();
   };
-  keep((*writer)->status());
+  if (writer) keep(writer->status());
   std::uint64_t events = 0;
   for (auto& s : shards) {
     events += s->dispatches.load();
@@ -300,11 +379,22 @@ int RecordSession::run(std::atomic<int>& signals) {
     // NULL (the state is then not a session's complete state).
     std::optional<std::string> digest;
     if (fatal_code.load() == 0 && refused.empty()) digest = s->cache.digest_hex();
-    keep((*writer)->end_recording(s->recording_id, wall_ns(), digest));
+    const std::int64_t ended = wall_ns();
+    s->recorder->publish_end(ended, digest);
+    if (writer) keep(writer->end_recording(s->recording_id, ended, digest));
   }
-  keep((*writer)->close());
+  if (writer) keep(writer->close());
   // What the log holds: frames of committed transactions, not frames received.
-  const std::uint64_t frames = (*writer)->stats().frames_committed;
+  const std::uint64_t frames = writer ? writer->stats().frames_committed : 0;
+  // JetStream: what is still spooled is published now (an outage is waited out this long).
+  std::string nats_error;
+  std::uint64_t published = 0;
+  if (publisher) {
+    if (auto st = publisher->close(std::chrono::seconds(30)); !st.ok()) {
+      nats_error = st.error().message;
+    }
+    published = publisher->stats().acknowledged;
+  }
   int code = fatal_code.load() != 0 ? fatal_code.load() : kOk;
   if (write_error) {
     std::fprintf(stderr, "gwtape record: %s\n", write_error->message.c_str());
@@ -313,10 +403,24 @@ int RecordSession::run(std::atomic<int>& signals) {
     std::fprintf(stderr, "gwtape record: %s\n", refused.c_str());
     code = kFailure;
   }
+  if (!nats_error.empty()) {
+    std::fprintf(stderr, "gwtape record: NATS: %s%s\n", nats_error.c_str(),
+                 writer ? " (every frame is in the log given with --out)" : "");
+    if (code == kOk) code = kFailure;
+  }
   if (!fatal_message.empty()) std::fprintf(stderr, "gwtape record: %s\n", fatal_message.c_str());
-  std::fprintf(stderr, "gwtape record: %llu frames (%llu dispatches received) written to %s\n",
-               static_cast<unsigned long long>(frames), static_cast<unsigned long long>(events),
-               args_.out.c_str());
+  if (writer) {
+    std::fprintf(stderr, "gwtape record: %llu frames (%llu dispatches received) written to %s\n",
+                 static_cast<unsigned long long>(frames), static_cast<unsigned long long>(events),
+                 args_.out.c_str());
+  }
+  if (publisher) {
+    std::fprintf(stderr,
+                 "gwtape record: %llu messages acknowledged by JetStream (stream %s, %llu "
+                 "dispatches received)\n",
+                 static_cast<unsigned long long>(published), args_.nats_stream.c_str(),
+                 static_cast<unsigned long long>(events));
+  }
   return code;
 }
 

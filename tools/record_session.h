@@ -15,11 +15,12 @@
 #include "gwtape/gateway/transport.h"
 #include "gwtape/recorder/redact.h"
 #include "gwtape/store/log_writer.h"
+#include "gwtape/stream/publisher.h"
 
 namespace gwtape::tools {
 
 struct RecordArgs {
-  std::string out;
+  std::string out;          // empty: no log (then --nats is required)
   std::string gateway_url;  // empty: ask /gateway/bot
   std::string api_base;     // REST base
   std::uint64_t intents = 513;
@@ -36,6 +37,12 @@ struct RecordArgs {
   // --durability: kInterval (a commit every 200 ms) or kFull (every frame committed and
   // synced before the gateway goes on: a crash loses nothing that was received or sent).
   store::Durability durability = store::Durability::kInterval;
+  // --nats URL[,URL...], --nats-stream, --nats-replicas, --nats-spool-bytes: every frame also
+  // published to JetStream (docs/CLI.md); urls empty: no stream.
+  std::vector<std::string> nats_urls;
+  std::string nats_stream = "GWTAPE";
+  int nats_replicas = 1;
+  std::size_t nats_spool_bytes = stream::PublisherOptions{}.spool_bytes;
 };
 
 // Parses the flags of `gwtape record`; the error message says which flag and why.

@@ -5,6 +5,9 @@
 // what the redaction rules name, and appended to the log. It runs before the gateway parses
 // the frame, so a frame the decoder rejects is still recorded. The caller's path (the
 // gateway's loop) only copies and enqueues: the writer's thread compresses and commits.
+// With a stream::Publisher (`--nats`), the same bytes are also queued for JetStream, each with
+// the next sequence number of the recording (its message id); the publisher's thread sends
+// them. Either the writer or the publisher may be absent, not both.
 //
 // Thread-safety: on_frame is called from the gateway's loop thread; stats() and status() may
 // be called from any thread. Lifetimes: the writer must outlive the Recorder; attach() binds
@@ -14,12 +17,15 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gwtape/gateway/gateway.h"
 #include "gwtape/recorder/redact.h"
 #include "gwtape/store/log_writer.h"
+#include "gwtape/stream/message.h"
+#include "gwtape/stream/publisher.h"
 
 namespace gwtape::recorder {
 
@@ -40,20 +46,34 @@ struct RecorderStats {
 class Recorder {
  public:
   Recorder(store::LogWriter& writer, std::int64_t recording_id, RecorderOptions options);
+  // No log: frames go only to the publisher given to publish_to (`record --nats` without --out).
+  Recorder(store::LogWriter* writer, std::int64_t recording_id, RecorderOptions options);
+
+  // --nats: also publish every frame and connection end to `publisher`, under `key`.
+  // REQUIRES: called before attach(); the publisher outlives the Recorder. Sequence 0 is the
+  // recording's start (stream::encode_begin), which the caller publishes; the Recorder
+  // numbers its messages from 1.
+  void publish_to(stream::Publisher& publisher, stream::RecordingKey key);
 
   void on_frame(const gateway::FrameRecord& frame);
   // The gateway's connection-end observer: one `connections` row per connection.
   void on_connection_end(const gateway::ConnectionEndRecord& end);
   void attach(gateway::Gateway& gateway);
+  // With a publisher: queues the recording's end (after every frame and connection end).
+  void publish_end(std::int64_t ended_at_ns, const std::optional<std::string>& state_digest);
 
   RecorderStats stats() const;
   // The first append error (the writer stops at its first failure), or ok.
   Status status() const;
 
  private:
-  void keep_first_error(const std::string& what);  // status() keeps the first
+  // status() keeps the first
+  void keep_first_error(const std::string& what, Errc code = Errc::kWriter);
 
-  store::LogWriter& writer_;
+  store::LogWriter* writer_;
+  stream::Publisher* publisher_ = nullptr;
+  stream::RecordingKey stream_key_;
+  std::uint64_t stream_seq_ = 0;  // the last sequence number published (gateway's thread)
   std::int64_t recording_id_;
   TokenMask mask_;
   std::vector<RedactionRule> rules_;

@@ -21,7 +21,7 @@
 
 namespace gwtape::recorder {
 
-enum class Errc { kInvalidRule = 1, kWriter, kClosed };
+enum class Errc { kInvalidRule = 1, kWriter, kClosed, kStream };
 template <class T>
 using Result = gwtape::Result<T, Errc>;
 using Status = gwtape::Result<void, Errc>;

@@ -1,0 +1,167 @@
+// stream_bench: the generator's frames published to NATS JetStream with acknowledgement (a
+// single nats-server started here, on a free loopback port, storage in a temp dir), beside the
+// same frames appended to a local log (LogWriter) in the same run; the cost of the recorder's
+// event path (one append) into each; and the import side (an ordered read and decode of the
+// stream). Usage: stream_bench [FRAMES] (default 20000).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "bench_util.h"
+#include "gwtape/fixtures/generator.h"
+#include "gwtape/store/log_writer.h"
+#include "gwtape/stream/jetstream.h"
+#include "gwtape/stream/publisher.h"
+
+using namespace gwtape;
+using bench::Clock;
+using bench::seconds_since;
+
+namespace {
+
+constexpr const char* kBench = "stream_bench";
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+double median_ns(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 20000;
+  auto gen = fixtures::Generator::create({});
+  if (!gen.ok()) return bench::fail(kBench, gen.error().message);
+  std::vector<store::Frame> frames;
+  std::uint64_t bytes = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto f = gen->next();
+    store::Frame s;
+    s.conn = 1;
+    s.ts_ns = static_cast<std::int64_t>(1'765'000'000'000'000'000 + i);
+    s.direction = f.direction;
+    s.text = f.text;
+    bytes += s.text.size();
+    frames.push_back(std::move(s));
+  }
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("gwtape-stream-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "js");
+
+  // The local log: append every frame, then flush (committed and synced).
+  double log_s = 0, log_append_ns = 0;
+  {
+    auto w = store::LogWriter::open((dir / "b.gwtape").string());
+    if (!w.ok()) return bench::fail(kBench, w.error().message);
+    auto rec = (*w)->begin_recording({});
+    std::vector<double> lat;
+    const auto t0 = Clock::now();
+    for (const auto& frame : frames) {
+      // The recorder's path for the log: a copy of the frame, queued.
+      const auto a = Clock::now();
+      store::Frame f = frame;
+      f.recording_id = *rec;
+      (void)(*w)->append(std::move(f));
+      lat.push_back(std::chrono::duration<double, std::nano>(Clock::now() - a).count());
+    }
+    (void)(*w)->flush();
+    log_s = seconds_since(t0);
+    log_append_ns = median_ns(lat);
+    (void)(*w)->close();
+  }
+
+  const int port = free_port();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const std::string p = std::to_string(port), sd = (dir / "js").string();
+    ::execl("/usr/sbin/nats-server", "nats-server", "-a", "127.0.0.1", "-p", p.c_str(), "-js",
+            "-sd", sd.c_str(), "-l", (dir / "nats.log").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+  stream::PublisherOptions po;
+  po.jetstream.urls = {url};
+  po.jetstream.stream = "BENCH";
+  auto pub = stream::Publisher::start(po);
+  if (!pub.ok()) return bench::fail(kBench, pub.error().message);
+  stream::RecordingKey key{"BENCH", "1", "0", 1};
+  // Warm-up: the stream created, the connection up.
+  (void)(*pub)->append(stream::encode_begin(key, {}));
+  if (auto st = (*pub)->flush(std::chrono::seconds(20)); !st.ok()) {
+    ::kill(pid, SIGTERM);
+    return bench::fail(kBench, st.error().message);
+  }
+  std::vector<double> lat;
+  const auto t0 = Clock::now();
+  std::uint64_t seq = 0;
+  for (const auto& f : frames) {
+    // What the recorder's path adds for --nats: the message built (headers, a copy of the
+    // text) and queued.
+    const auto a = Clock::now();
+    (void)(*pub)->append(stream::encode_frame(key, ++seq, f));
+    lat.push_back(std::chrono::duration<double, std::nano>(Clock::now() - a).count());
+  }
+  const auto st = (*pub)->flush(std::chrono::seconds(600));
+  const double js_s = seconds_since(t0);
+  const double js_append_ns = median_ns(lat);
+  (void)(*pub)->close(std::chrono::seconds(5));
+
+  // The import side: the ordered reader and decode of every message.
+  double read_s = 0;
+  std::uint64_t read = 0;
+  {
+    stream::JetStreamOptions jo;
+    jo.urls = {url};
+    jo.stream = "BENCH";
+    auto js = stream::JetStream::connect(jo);
+    if (js.ok()) {
+      const auto r0 = Clock::now();
+      auto reader = (*js)->read("BENCH.>", 0);
+      if (reader.ok()) {
+        for (std::uint64_t i = 0; i < (*reader)->total(); ++i) {
+          auto m = (*reader)->next(std::chrono::seconds(10));
+          if (!m.ok()) break;
+          if (stream::decode(m->subject, m->headers, m->data).ok()) ++read;
+        }
+      }
+      read_s = seconds_since(r0);
+    }
+  }
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
+  if (!st.ok()) return bench::fail(kBench, st.error().message);
+
+  std::printf("%zu frames, %.1f MB of text\n", n, static_cast<double>(bytes) / 1e6);
+  std::printf(
+      "| path | frames/s | MB/s | event-path append, median |\n| --- | --- | --- | --- |\n");
+  std::printf("| local log (LogWriter, interval durability) | %.0f | %.1f | %.0f ns |\n",
+              static_cast<double>(n) / log_s, static_cast<double>(bytes) / 1e6 / log_s,
+              log_append_ns);
+  std::printf("| JetStream, 1 node, each acknowledged | %.0f | %.1f | %.0f ns |\n",
+              static_cast<double>(n) / js_s, static_cast<double>(bytes) / 1e6 / js_s, js_append_ns);
+  std::printf("| import read + decode (ordered consumer) | %.0f | %.1f | |\n",
+              static_cast<double>(read) / read_s, static_cast<double>(bytes) / 1e6 / read_s);
+  std::printf("JetStream / log throughput: %.3f\n", log_s / js_s);
+  return 0;
+}

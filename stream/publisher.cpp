@@ -1,0 +1,192 @@
+// stream/publisher.cpp — the spool and the thread that empties it into JetStream.
+#include "gwtape/stream/publisher.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace gwtape::stream {
+namespace {
+
+std::size_t weight(const Message& m) {
+  std::size_t n = m.subject.size() + m.data.size() + m.msg_id.size() + 64;
+  for (const auto& [k, v] : m.headers) n += k.size() + v.size() + 4;
+  return n;
+}
+
+}  // namespace
+
+struct Publisher::Impl {
+  PublisherOptions options;
+  std::unique_ptr<JetStream> js;
+  mutable std::mutex mu;
+  std::condition_variable cv;       // the thread waits for work or stop
+  std::condition_variable drained;  // flush waits for acknowledgements
+  std::deque<Message> spool;
+  std::size_t spool_bytes = 0;
+  PublisherStats stats;
+  std::optional<Error> error;  // the first one; the publisher stops taking messages
+  bool stopping = false;
+  bool closed = false;
+  std::thread thread;
+
+  void fail(Error e) {
+    std::lock_guard lock(mu);
+    if (!error) error = std::move(e);
+    drained.notify_all();
+  }
+
+  void run() {
+    bool have_stream = false;
+    auto wait = options.retry_wait;
+    for (;;) {
+      Message head;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return stopping || error || !spool.empty(); });
+        if (error || spool.empty()) return;  // stopping with nothing left, or failed
+        head = spool.front();                // a copy: the spool keeps it until acknowledged
+      }
+      // Nothing is sent while no server is connected: libnats would buffer it and the
+      // acknowledgement would time out anyway; this says so at once.
+      Status st = js->connected()
+                      ? Status{}
+                      : make_error(Errc::kUnreachable,
+                                   js->servers() + ": no server answers (still trying)");
+      if (st.ok() && !have_stream) {
+        st = js->ensure_stream();
+        have_stream = st.ok();
+      }
+      if (st.ok()) st = js->publish(head);
+      if (st.ok()) {
+        std::lock_guard lock(mu);
+        spool_bytes -= weight(spool.front());
+        spool.pop_front();
+        ++stats.acknowledged;
+        stats.reachable = true;
+        wait = options.retry_wait;
+        if (spool.empty()) drained.notify_all();
+        continue;
+      }
+      // A stream that is not ours, or one the cluster refuses for good (a single server asked
+      // for replicas, subjects another stream has), does not get better by waiting; an outage,
+      // a leader election or a lost acknowledgement does. The stream is looked up again after
+      // a failure (it may have been deleted meanwhile).
+      if (st.error().code == Errc::kStream) {
+        fail(st.error());
+        return;
+      }
+      have_stream = false;
+      {
+        std::unique_lock lock(mu);
+        ++stats.retries;
+        stats.reachable = false;
+        stats.last_failure = st.error().message;
+        // Woken early only to give up (close's deadline passed: stopping and told to).
+        cv.wait_for(lock, wait, [&] { return error.has_value(); });
+        if (error) return;
+      }
+      wait = std::min(wait * 2, options.max_retry_wait);
+    }
+  }
+};
+
+Result<std::unique_ptr<Publisher>> Publisher::start(const PublisherOptions& options) {
+  auto js = JetStream::connect(options.jetstream);
+  if (!js.ok()) return std::move(js).error();
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->js = std::move(*js);
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->run(); });
+  return std::unique_ptr<Publisher>(new Publisher(std::move(impl)));
+}
+
+Publisher::Publisher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Publisher::~Publisher() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    if (!impl_->error) impl_->error = make_error(Errc::kClosed, "publisher destroyed");
+  }
+  impl_->cv.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+Status Publisher::append(Message message) {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->error) return *impl_->error;
+  if (impl_->closed) return make_error(Errc::kClosed, "publisher closed");
+  const std::size_t w = weight(message);
+  if (impl_->spool_bytes + w > impl_->options.spool_bytes) {
+    impl_->error =
+        make_error(Errc::kSpoolFull,
+                   "the local spool is full (" + std::to_string(impl_->spool.size()) +
+                       " messages, " + std::to_string(impl_->spool_bytes) + " bytes) while " +
+                       impl_->js->servers() + " does not acknowledge (" +
+                       (impl_->stats.last_failure.empty() ? std::string("no acknowledgement yet")
+                                                          : impl_->stats.last_failure) +
+                       "); message " + message.msg_id + " and later were not published");
+    impl_->drained.notify_all();
+    return *impl_->error;
+  }
+  impl_->spool_bytes += w;
+  impl_->spool.push_back(std::move(message));
+  ++impl_->stats.appended;
+  impl_->stats.spool_high_water = std::max(impl_->stats.spool_high_water, impl_->spool.size());
+  impl_->cv.notify_one();
+  return {};
+}
+
+Status Publisher::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mu);
+  // Every message appended so far is acknowledged when the count reaches this.
+  const std::uint64_t target = impl_->stats.appended;
+  const bool done = impl_->drained.wait_for(lock, timeout, [&] {
+    return impl_->error.has_value() || impl_->stats.acknowledged >= target;
+  });
+  if (impl_->error) return *impl_->error;
+  if (!done) {
+    return make_error(Errc::kTimeout,
+                      std::to_string(target - impl_->stats.acknowledged) +
+                          " message(s) not acknowledged by " + impl_->js->servers() + " within " +
+                          std::to_string(timeout.count()) + " ms" +
+                          (impl_->stats.last_failure.empty()
+                               ? std::string()
+                               : " (last failure: " + impl_->stats.last_failure + ")"));
+  }
+  return {};
+}
+
+Status Publisher::status() const {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->error) return *impl_->error;
+  return {};
+}
+
+PublisherStats Publisher::stats() const {
+  std::lock_guard lock(impl_->mu);
+  PublisherStats s = impl_->stats;
+  s.spooled = impl_->spool.size();
+  s.spooled_bytes = impl_->spool_bytes;
+  return s;
+}
+
+Status Publisher::close(std::chrono::milliseconds timeout) {
+  Status st = flush(timeout);
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->closed = true;
+    impl_->stopping = true;
+    // What is left stays unpublished: stop the retries now.
+    if (!st.ok() && !impl_->error) impl_->error = st.error();
+  }
+  impl_->cv.notify_all();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  return st;
+}
+
+}  // namespace gwtape::stream
