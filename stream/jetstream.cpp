@@ -221,8 +221,14 @@ Status JetStream::publish(const Message& message) {
   s = js_PublishMsg(&ack, impl_->js, msg, &po, &jerr);
   natsMsg_Destroy(msg);
   if (s != NATS_OK) {
-    return impl_->failure(Errc::kStream, "publish " + message.msg_id + " on " + message.subject, s,
-                          jerr);
+    // Always worth retrying: right after a cluster restart a publish got "no responders" with
+    // a JetStream code the refusal list above took as final (which one is not known yet: the
+    // message now carries it), until the stream was loaded again.
+    return make_error(
+        Errc::kUnreachable,
+        servers() + ": publish " + message.msg_id + " on " + message.subject + ": " + nats_text(s) +
+            (jerr ? " (JetStream error " + std::to_string(static_cast<int>(jerr)) + ")"
+                  : std::string()));
   }
   jsPubAck_Destroy(ack);
   return {};

@@ -40,6 +40,9 @@ TEST_CASE("record --nats, R3: a node SIGKILLed mid-recording loses nothing", "[s
   INFO(rec.err());
   REQUIRE(rec_code == 0);
 
+  // The two survivors serve reads once they agree on a meta leader again: usually within a
+  // few seconds, once in about ten runs past import's own 15 s of retries.
+  REQUIRE(wait_for_messages(nats.urls({1, 2}), "GWTAPE", 90, 30s));
   const auto imported = dir / "imported.gwtape";
   std::string err;
   const int code = run_gwtape({"import", nats.urls({1, 2}), "--out", imported.string()}, dir,
