@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "gwtape/stream/message.h"
 
 using namespace gwtape;
@@ -28,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   auto d = stream::decode(subject, headers, in);
   if (!d.ok()) {
-    if (d.error().message.empty()) std::abort();  // every refusal says why
+    FUZZ_CHECK(!d.error().message.empty());  // every refusal says why
     return 0;
   }
   // What decoded re-encodes to a message that decodes to the same thing.
@@ -49,11 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
   }
   auto again = stream::decode(m.subject, m.headers, m.data);
-  if (!again.ok() || again->kind != d->kind || again->recording != d->recording) std::abort();
-  if (d->kind == stream::Kind::kFrame &&
-      (again->frame.text != d->frame.text || again->frame.ts_ns != d->frame.ts_ns ||
-       again->frame.conn != d->frame.conn || again->frame.direction != d->frame.direction)) {
-    std::abort();
+  FUZZ_CHECK(again.ok() && again->kind == d->kind && again->recording == d->recording);
+  if (d->kind == stream::Kind::kFrame) {
+    FUZZ_CHECK(again->frame.text == d->frame.text && again->frame.ts_ns == d->frame.ts_ns &&
+               again->frame.conn == d->frame.conn && again->frame.direction == d->frame.direction);
   }
   return 0;
 }
