@@ -1,7 +1,8 @@
 // fuzz_args: the command line's argument parsing, every subcommand's flags.
 //
 // Byte 0 of the input picks a command, the rest is its argument list, split at NUL bytes (at
-// most 32 arguments). replay, query, export, import, verify and stats run through their own
+// most 32 arguments). replay, query, export, import, verify, stats, shapes and compact (byte 0
+// modulo 9: 0-5, 7, 8; 6 is record) run through their own
 // run() in an empty directory on tmpfs (and back): every flag is parsed and checked before the
 // command opens LOG, which does not exist there, so each run ends at the open (exit 4) or earlier.
 // An argument holding '/' is dropped from their input, so nothing a command writes (export --out,
@@ -94,7 +95,7 @@ class Quiet {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace gwtape::tools;
   if (size == 0) return 0;
-  const std::size_t pick = data[0] % 7;
+  const std::size_t pick = data[0] % 9;
   std::vector<std::string> words;
   std::string word;
   for (std::size_t i = 1; i <= size && words.size() < 32; ++i) {
@@ -107,8 +108,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   const Args args(words.begin(), words.end());
-  const Command* commands[] = {&kReplayCommand, &kQueryCommand,  &kExportCommand,
-                               &kImportCommand, &kVerifyCommand, &kStatsCommand};
+  const Command* commands[] = {&kReplayCommand,
+                               &kQueryCommand,
+                               &kExportCommand,
+                               &kImportCommand,
+                               &kVerifyCommand,
+                               &kStatsCommand,
+                               nullptr /* record, below */,
+                               &kShapesCommand,
+                               &kCompactCommand};
   if (pick == 6) {
     auto parsed = parse_record_args(args);
     if (!parsed.ok()) {
