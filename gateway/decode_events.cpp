@@ -132,6 +132,13 @@ Status decode_into(DecodeContext& ctx, std::string_view what, PaddedView padded,
   if (!read(reader, &root)) {
     return fail(reader.syntax_error() ? Errc::kParse : Errc::kType, "d." + reader.problem());
   }
+  // The object must have ended exactly at the end of d. On malformed input (a value followed by
+  // a colon), simdjson's iterator can run past d into the bytes after it, which in place are
+  // the rest of the frame, not padding (fuzz_decode, docs/RELIABILITY.md).
+  const char* end = nullptr;
+  if (auto e = doc.current_location().get(end); e != simdjson::OUT_OF_BOUNDS) {
+    return fail(Errc::kParse, "d: content after the object");
+  }
   return {};
 }
 
