@@ -4,7 +4,8 @@
 // 4, never a signal or a hang (each run has a deadline), and no command changes the file it reads.
 //
 // Bounded by a count and a time: GWTAPE_SOAK_MUTATIONS (default 150), GWTAPE_SOAK_SECONDS
-// (default 45, the test stops early and says how far it got), GWTAPE_SOAK_SEED (default 14).
+// (default 45; past it the test stops early, after at least 20 mutations, and says how far it
+// got), GWTAPE_SOAK_SEED (default 14).
 // scripts/soak runs the long version; GWTAPE_SOAK_KEEP=DIR keeps every failing file there.
 #include <catch2/catch_test_macros.hpp>
 #include <chrono>
@@ -117,7 +118,12 @@ TEST_CASE("corruption soak: damaged logs give exit 0 or 4, never a crash or a ha
   const auto started = std::chrono::steady_clock::now();
   std::uint64_t done = 0;
   const std::string damaged = dir.file("damaged.gwtape");
-  for (; done < count && std::chrono::steady_clock::now() - started < budget; ++done) {
+  // The time bound must not hide the count: the first kFloor mutations run whatever they take
+  // (about 150 in 30 s in the Release build; the sanitizer build's processes are about ten times
+  // slower, and share CI's two cores with other tests).
+  constexpr std::uint64_t kFloor = 20;
+  for (; done < count && (done < kFloor || std::chrono::steady_clock::now() - started < budget);
+       ++done) {
     const std::size_t which = rng() % originals.size();
     std::string bytes = originals[which];
     const std::string what = (which ? "large: " : "small: ") + mutate(bytes, rng);
@@ -176,9 +182,6 @@ TEST_CASE("corruption soak: damaged logs give exit 0 or 4, never a crash or a ha
   INFO(summary);
   for (std::size_t i = 0; i < failures.size() && i < 5; ++i) UNSCOPED_INFO(failures[i]);
   CHECK(failures.empty());
-  // The time bound must not hide the count: a useful part of it runs even on a slow machine
-  // (about 150 in 45 s here; the sanitizer build's processes are several times slower).
-  CHECK(done >= std::min<std::uint64_t>(count, 20));
 }
 
 }  // namespace gwtape::tools::testing
