@@ -4,11 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
 #include "cli.h"
 #include "gwtape/replay/replayer.h"
+#include "import_nats.h"
 #include "tool_args.h"
 
 namespace gwtape::tools {
@@ -17,6 +20,7 @@ namespace {
 constexpr std::string_view kReplayUsage =
     "usage: gwtape replay LOG [--recording ID] [--until-seq N] [--summary]\n"
     "                         [--dump-state FILE] [--speed realtime|N|max] [--skip-bad]\n"
+    "       gwtape replay nats://HOST:PORT[,...] [--stream NAME] [--subject FILTER] [...]\n"
     "\n"
     "Feeds a recording back through the gateway's handle_op / handle_event (the code that ran\n"
     "live), with the recorded timestamps as the clock, and rebuilds the state cache. Prints\n"
@@ -32,8 +36,35 @@ constexpr std::string_view kReplayUsage =
     "  --speed S          realtime, a factor (2 = twice as fast), or max (default)\n"
     "  --skip-bad         report corrupt frames and go on; exit 4 at the end if any\n"
     "                     (default: stop at the first)\n"
+    "  --stream NAME      with nats://: the JetStream stream `record --nats` wrote (default\n"
+    "                     GWTAPE)\n"
+    "  --subject FILTER   with nats://: only these subjects (NAME.<bot>.<shard>.>, ...)\n"
     "\n"
-    "Exit 0; 1 when the replay diverged from the recording; 2 usage; 4 a bad or corrupt log.\n";
+    "From nats://, the stream (or the slice --subject names) is read as `gwtape import` reads\n"
+    "it, into a temporary log that is removed at exit, and replayed from there.\n"
+    "\n"
+    "Exit 0; 1 when the replay diverged from the recording (or, from nats://, the stream could\n"
+    "not be read); 2 usage; 4 a bad or corrupt log.\n";
+
+// A directory of our own under $TMPDIR (or /tmp), removed with everything in it.
+class TempDir {
+ public:
+  bool make() {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/gwtape-replay-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) return false;
+    path_ = pattern;
+    return true;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // "replaying [########............]  40%  120000/300000 frames  117.3 MB  session 2412.0 s"
 std::string progress_bar(const replay::ReplayStats& so_far, std::uint64_t total, double session_s) {
@@ -62,12 +93,32 @@ int run(const Args& args) {
                                   {"--summary", false, false},
                                   {"--dump-state", true, false},
                                   {"--speed", true, false},
-                                  {"--skip-bad", false, false}},
+                                  {"--skip-bad", false, false},
+                                  {"--stream", true, false},
+                                  {"--subject", true, false}},
                                  code);
   if (!flags) return code;
   if (flags->positional.empty()) return usage_error(kReplayCommand, "LOG is required");
   if (flags->positional.size() > 1) return usage_error(kReplayCommand, "one LOG only");
-  const std::string path(flags->positional[0]);
+  std::string path(flags->positional[0]);
+  // From a stream: its slice into a temporary log first, by import's own code.
+  const bool from_nats = path.rfind("nats://", 0) == 0;
+  TempDir temp;
+  if (!from_nats && (flags->has("--stream") || flags->has("--subject"))) {
+    return usage_error(kReplayCommand, "--stream and --subject go with a nats:// source");
+  }
+  if (from_nats) {
+    NatsSlice slice;
+    if (int c = parse_nats_slice(kReplayCommand, *flags, slice); c != kOk) return c;
+    if (!temp.make()) return report(kReplayCommand, kFailure, "cannot make a temporary directory");
+    const std::string log = temp.path() + "/stream.gwtape";
+    std::uint64_t frames = 0, skipped = 0;
+    if (int c = import_nats_slice(kReplayCommand, slice, log, frames, skipped); c != kOk) return c;
+    std::fprintf(stderr, "gwtape replay: %llu frames read from stream %s (%s)\n",
+                 static_cast<unsigned long long>(frames), slice.stream.c_str(),
+                 slice.filter.c_str());
+    path = log;
+  }
   const std::string dump(flags->get("--dump-state"));
   const bool summary = flags->has("--summary");
   replay::ReplayOptions options;
@@ -189,7 +240,8 @@ int run(const Args& args) {
     // divergences that follow from a skipped identify or resume are the damage's, not the
     // library's.
     std::fprintf(stderr, "gwtape replay: %s: corrupt log: %llu corrupt frames skipped\n",
-                 path.c_str(), static_cast<unsigned long long>(s.bad_frames));
+                 std::string(flags->positional[0]).c_str(),
+                 static_cast<unsigned long long>(s.bad_frames));
     return kBadLog;
   }
   return r.divergences().empty() ? kOk : kFailure;

@@ -163,6 +163,38 @@ Result<std::int64_t, TimeErrc> parse_time_ns(std::string_view text) {
   return static_cast<std::int64_t>(t) * 1'000'000'000 + frac_ns;
 }
 
+int parse_nats_slice(const Command& command, const ParsedFlags& flags, NatsSlice& slice) {
+  if (flags.positional.size() != 1) {
+    return usage_error(command, "expected one nats://HOST:PORT[,...] argument");
+  }
+  auto urls = stream::parse_urls(flags.positional[0]);
+  if (!urls) return usage_error(command, urls.error().message);
+  slice.urls = *urls;
+  slice.stream = flags.get("--stream", "GWTAPE");
+  if (!stream::valid_stream_name(slice.stream)) {
+    return usage_error(
+        command, "--stream takes 1-64 characters of A-Z a-z 0-9 _ -, got \"" + slice.stream + "\"");
+  }
+  slice.filter = flags.get("--subject", stream::all_subjects(slice.stream));
+  const std::string& filter = slice.filter;
+  if (filter.rfind(slice.stream + ".", 0) != 0 || filter.size() == slice.stream.size() + 1 ||
+      filter.find_first_of(" \t\r\n") != std::string::npos) {
+    return usage_error(command, "--subject \"" + filter + "\" is not a subject of stream " +
+                                    slice.stream + " (" + stream::all_subjects(slice.stream) +
+                                    ", e.g. " + slice.stream + ".<bot>.<shard>.>)");
+  }
+  for (auto [flag, target] :
+       {std::pair{"--since", &slice.since_ns}, {"--until", &slice.until_ns}}) {
+    if (!flags.has(flag)) continue;
+    auto t = parse_time_ns(flags.get(flag));
+    if (!t) return usage_error(command, std::string(flag) + ": " + t.error().message);
+    *target = *t;
+    slice.windowed = true;
+  }
+  if (slice.since_ns > slice.until_ns) return usage_error(command, "--since is after --until");
+  return kOk;
+}
+
 int run_import_nats(const Command& command, const Args& args) {
   int code = kOk;
   auto flags = parse_flags(command, args,
@@ -173,38 +205,28 @@ int run_import_nats(const Command& command, const Args& args) {
                             {"--until", true, false}},
                            code);
   if (!flags) return code;
-  if (flags->positional.size() != 1) {
-    return usage_error(command, "expected one nats://HOST:PORT[,...] argument");
-  }
+  NatsSlice slice;
+  if (int c = parse_nats_slice(command, *flags, slice); c != kOk) return c;
   if (flags->get("--out").empty()) return usage_error(command, "--out LOG is required");
-  auto urls = stream::parse_urls(flags->positional[0]);
-  if (!urls) return usage_error(command, urls.error().message);
   const std::string out(flags->get("--out"));
-  const std::string stream_name(flags->get("--stream", "GWTAPE"));
-  if (!stream::valid_stream_name(stream_name)) {
-    return usage_error(
-        command, "--stream takes 1-64 characters of A-Z a-z 0-9 _ -, got \"" + stream_name + "\"");
-  }
-  const std::string filter(flags->get("--subject", stream::all_subjects(stream_name)));
-  if (filter.rfind(stream_name + ".", 0) != 0 || filter.size() == stream_name.size() + 1 ||
-      filter.find_first_of(" \t\r\n") != std::string::npos) {
-    return usage_error(command, "--subject \"" + filter + "\" is not a subject of stream " +
-                                    stream_name + " (" + stream::all_subjects(stream_name) +
-                                    ", e.g. " + stream_name + ".<bot>.<shard>.>)");
-  }
-  std::int64_t since = 0, until = INT64_MAX;
-  for (auto [flag, target] : {std::pair{"--since", &since}, {"--until", &until}}) {
-    if (!flags->has(flag)) continue;
-    auto t = parse_time_ns(flags->get(flag));
-    if (!t) return usage_error(command, std::string(flag) + ": " + t.error().message);
-    *target = *t;
-  }
-  if (since > until) return usage_error(command, "--since is after --until");
+  std::uint64_t frames = 0, skipped = 0;
+  if (int c = import_nats_slice(command, slice, out, frames, skipped); c != kOk) return c;
+  std::fprintf(stderr,
+               "gwtape import: %llu frames from stream %s (%s) into %s; %llu already there\n",
+               static_cast<unsigned long long>(frames), slice.stream.c_str(), slice.filter.c_str(),
+               out.c_str(), static_cast<unsigned long long>(skipped));
+  return kOk;
+}
 
+int import_nats_slice(const Command& command, const NatsSlice& slice, const std::string& out,
+                      std::uint64_t& frames, std::uint64_t& skipped) {
+  const std::string& stream_name = slice.stream;
+  const std::string& filter = slice.filter;
+  const std::int64_t since = slice.since_ns, until = slice.until_ns;
   auto held = read_held(out);
   if (!held) return report_store_error(command, held.error());
   stream::JetStreamOptions jo;
-  jo.urls = *urls;
+  jo.urls = slice.urls;
   jo.stream = stream_name;
   auto js = stream::JetStream::connect(jo);
   if (!js) return usage_error(command, js.error().message);
@@ -226,7 +248,8 @@ int run_import_nats(const Command& command, const Args& args) {
   std::unique_ptr<store::LogWriter> writer;
   std::map<std::int64_t, std::uint64_t> last_seq;  // per recording, the last sequence taken
   std::map<std::int64_t, bool> opened;             // recordings this run appends to
-  std::uint64_t frames = 0, skipped = 0;
+  frames = 0;
+  skipped = 0;
   std::optional<store::Error> store_error;
   auto open_writer = [&]() -> bool {
     if (writer) return true;
@@ -304,11 +327,10 @@ int run_import_nats(const Command& command, const Args& args) {
   if (store_error) return report_store_error(command, *store_error);
   if (failed) return report(command, read_code, *failed);
   if (in_slice == 0) {
-    return report(
-        command, kFailure,
-        "no frame of stream " + stream_name + " on " + (*js)->servers() + " matches --subject " +
-            filter + (flags->has("--since") || flags->has("--until") ? " in the time window" : "") +
-            " (nothing written)");
+    return report(command, kFailure,
+                  "no frame of stream " + stream_name + " on " + (*js)->servers() +
+                      " matches --subject " + filter +
+                      (slice.windowed ? " in the time window" : "") + " (nothing written)");
   }
   // A recording's end (and its live digest) only when this run holds it whole: no --since,
   // and the end inside --until.
@@ -321,10 +343,6 @@ int run_import_nats(const Command& command, const Args& args) {
   if (writer) {
     if (auto st = writer->close(); !st) return report_store_error(command, st.error());
   }
-  std::fprintf(stderr,
-               "gwtape import: %llu frames from stream %s (%s) into %s; %llu already there\n",
-               static_cast<unsigned long long>(frames), stream_name.c_str(), filter.c_str(),
-               out.c_str(), static_cast<unsigned long long>(skipped));
   return kOk;
 }
 

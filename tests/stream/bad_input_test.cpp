@@ -99,6 +99,16 @@ TEST_CASE("import nats://: no server, a filter that matches nothing, bad flags",
                  dir, "nostream", nullptr, &err) == 1);
   CHECK(err.find("no stream OTHER") != std::string::npos);
 
+  // replay nats:// reads the same way, and says so the same way.
+  CHECK(run_gwtape({"replay", nats.urls(), "--subject", "GWTAPE.nobody.>"}, dir, "replay-nomatch",
+                   nullptr, &err) == 1);
+  CHECK(err.find("GWTAPE.nobody.>") != std::string::npos);
+  CHECK(run_gwtape({"replay", nats.urls(), "--stream", "OTHER"}, dir, "replay-nostream", nullptr,
+                   &err) == 1);
+  CHECK(err.find("no stream OTHER") != std::string::npos);
+  CHECK(run_gwtape({"replay", (dir / "y.gwtape").string(), "--stream", "GWTAPE"}, dir,
+                   "replay-stream-flag", nullptr, &err) == 2);
+  CHECK(err.find("nats://") != std::string::npos);
   CHECK(run_gwtape({"import", nats.urls(), "--subject", "ELSEWHERE.>", "--out",
                     (dir / "w.gwtape").string()},
                    dir, "outside", nullptr, &err) == 2);

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch_test_macros.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -168,6 +169,18 @@ TEST_CASE("import nats://: a slice by subject and time, continued by a second ru
   for (const auto& f : read_log(part)) got.push_back(f.text);
   CHECK(got.size() > first.size());
   CHECK(got == want);
-  // The whole stream replays to the digest the live cache had.
-  CHECK(replay_summary(all, dir, "replay-all").matches_live);
+  // The whole stream replays to the digest the live cache had: from its import, and straight
+  // from the stream.
+  const auto imported = replay_summary(all, dir, "replay-all");
+  CHECK(imported.matches_live);
+  const auto tmp = dir / "tmp";
+  std::filesystem::create_directories(tmp);
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp ? old_tmp : "";
+  ::setenv("TMPDIR", tmp.c_str(), 1);
+  const auto straight = replay_summary({nats.urls(), "--stream", "FLEET"}, dir, "replay-nats");
+  old_tmp ? ::setenv("TMPDIR", saved.c_str(), 1) : ::unsetenv("TMPDIR");
+  CHECK(straight.matches_live);
+  CHECK(straight.digest == imported.digest);
+  CHECK(std::filesystem::is_empty(tmp));  // the temporary log is gone
 }

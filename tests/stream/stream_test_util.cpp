@@ -88,8 +88,16 @@ std::size_t require_same_frames(const std::filesystem::path& a, const std::files
 
 ReplayResult replay_summary(const std::filesystem::path& log, const std::filesystem::path& dir,
                             const std::string& sub) {
+  return replay_summary(std::vector<std::string>{log.string()}, dir, sub);
+}
+
+ReplayResult replay_summary(const std::vector<std::string>& source,
+                            const std::filesystem::path& dir, const std::string& sub) {
+  std::vector<std::string> args = {"replay"};
+  args.insert(args.end(), source.begin(), source.end());
+  args.push_back("--summary");
   std::string out, err;
-  const int code = run_gwtape({"replay", log.string(), "--summary"}, dir, sub, &out, &err);
+  const int code = run_gwtape(args, dir, sub, &out, &err);
   INFO(err);
   REQUIRE(code == 0);
   ReplayResult r;

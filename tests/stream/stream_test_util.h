@@ -46,5 +46,8 @@ struct ReplayResult {
 };
 ReplayResult replay_summary(const std::filesystem::path& log, const std::filesystem::path& dir,
                             const std::string& sub);
+// The same for `gwtape replay SOURCE... --summary` (a nats:// list and its flags).
+ReplayResult replay_summary(const std::vector<std::string>& source,
+                            const std::filesystem::path& dir, const std::string& sub);
 
 }  // namespace gwtape::testing
