@@ -1,6 +1,6 @@
 // `record --nats` against a 3-node JetStream cluster on loopback with an R3 stream: a node
-// killed mid-recording, then the whole cluster stopped and restarted; the import has every
-// frame the log has, once.
+// killed mid-recording, then the whole cluster stopped for 20 s and restarted; the import has
+// every frame the log has, once.
 #include <signal.h>
 
 #include <catch2/catch_test_macros.hpp>
@@ -53,8 +53,9 @@ TEST_CASE("record --nats, R3: a node SIGKILLed mid-recording loses nothing", "[s
   CHECK(replay_summary(imported, dir, "replay").matches_live);
 }
 
-TEST_CASE("record --nats, R3: the whole cluster stopped and restarted, nothing lost or doubled",
-          "[stream][cluster]") {
+TEST_CASE(
+    "record --nats, R3: the whole cluster stopped 20 s and restarted, nothing lost or doubled",
+    "[stream][cluster]") {
   const auto dir = fresh_dir("nats-r3-outage");
   NatsCluster nats(dir / "nats", 3);
   auto srv = start_gateway();
@@ -68,13 +69,17 @@ TEST_CASE("record --nats, R3: the whole cluster stopped and restarted, nothing l
   REQUIRE(settled(*srv, 10s));
   REQUIRE(wait_for_messages(nats.urls(), "GWTAPE", 20, 20s));
   for (int i = 0; i < 3; ++i) nats.node(i).kill(SIGTERM);
-  // The gateway goes on while no server answers: heartbeats and dispatches keep flowing.
-  for (int i = 0; i < 4; ++i) {
-    burst(*srv, n, 10);
-    std::this_thread::sleep_for(500ms);
+  // The gateway goes on while no server answers, for the issue's 20 s: heartbeats (the loopback
+  // server's interval is short) and dispatches keep flowing, into the log and the spool.
+  const auto stopped = std::chrono::steady_clock::now();
+  const auto heartbeats_before = srv->observations().heartbeats.size();
+  while (std::chrono::steady_clock::now() - stopped < 20s) {
+    burst(*srv, n, 5);
+    std::this_thread::sleep_for(1s);
   }
   REQUIRE(settled(*srv, 10s));
   CHECK(rec.running());
+  CHECK(srv->observations().heartbeats.size() > heartbeats_before + 20);  // 400 ms apart
   for (int i = 0; i < 3; ++i) nats.node(i).start();
   burst(*srv, n, 20);
   REQUIRE(settled(*srv, 10s));
