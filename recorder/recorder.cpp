@@ -1,5 +1,7 @@
 #include "gwtape/recorder/recorder.h"
 
+#include "log_spill.h"
+
 namespace gwtape::recorder {
 
 Recorder::Recorder(store::LogWriter& writer, std::int64_t recording_id, RecorderOptions options)
@@ -24,23 +26,31 @@ void Recorder::on_frame(const gateway::FrameRecord& frame) {
   ++frames_;
   (frame.direction == gateway::Direction::kSend ? sent_ : received_)++;
   bytes_ += out.text.size();
-  if (publisher_) {
-    // The same bytes the log gets; append only queues (the publisher's thread sends).
-    if (auto st = publisher_->append(stream::encode_frame(stream_key_, ++stream_seq_, out));
-        !st.ok()) {
+  // The same bytes to the log and the stream, the log first (it is the spill source). Both
+  // only queue: the writer's and the publisher's threads do the work.
+  std::optional<stream::Message> message;
+  if (publisher_) message = stream::encode_frame(stream_key_, ++stream_seq_, out);
+  if (writer_) {
+    if (auto st = writer_->append(std::move(out)); !st.ok()) {
+      keep_first_error("frame " + std::to_string(frames_.load()) + ": " + st.error().message);
+    }
+  }
+  if (message) {
+    if (auto st = publisher_->append(std::move(*message)); !st.ok()) {
       keep_first_error("frame " + std::to_string(frames_.load()) + ": NATS: " + st.error().message,
                        Errc::kStream);
     }
   }
-  if (!writer_) return;
-  if (auto st = writer_->append(std::move(out)); !st.ok()) {
-    keep_first_error("frame " + std::to_string(frames_.load()) + ": " + st.error().message);
-  }
 }
 
-void Recorder::publish_to(stream::Publisher& publisher, stream::RecordingKey key) {
+void Recorder::publish_to(stream::Publisher& publisher, stream::RecordingKey key,
+                          const std::string& log_path) {
   publisher_ = &publisher;
   stream_key_ = std::move(key);
+  if (writer_ && !log_path.empty()) {
+    spill_ = std::make_shared<LogSpill>(*writer_, log_path, stream_key_);
+    publisher.spill_to(stream_key_.recording, spill_);
+  }
 }
 
 void Recorder::publish_end(std::int64_t ended_at_ns,
@@ -67,19 +77,23 @@ void Recorder::on_connection_end(const gateway::ConnectionEndRecord& end) {
   if (end.code) out.code = *end.code;
   out.reason.assign(end.reason);
   masked_ += static_cast<std::uint64_t>(mask_.apply(out.reason));
+  std::optional<stream::Message> message;
   if (publisher_) {
-    if (auto st =
-            publisher_->append(stream::encode_connection_end(stream_key_, ++stream_seq_, out));
-        !st.ok()) {
+    message = stream::encode_connection_end(stream_key_, ++stream_seq_, out);
+    if (spill_) spill_->connection_end(stream_seq_, out);
+  }
+  if (writer_) {
+    if (auto st = writer_->connection_ended(std::move(out)); !st.ok()) {
+      keep_first_error("the end of connection " + std::to_string(end.conn) + ": " +
+                       st.error().message);
+    }
+  }
+  if (message) {
+    if (auto st = publisher_->append(std::move(*message)); !st.ok()) {
       keep_first_error(
           "the end of connection " + std::to_string(end.conn) + ": NATS: " + st.error().message,
           Errc::kStream);
     }
-  }
-  if (!writer_) return;
-  if (auto st = writer_->connection_ended(std::move(out)); !st.ok()) {
-    keep_first_error("the end of connection " + std::to_string(end.conn) + ": " +
-                     st.error().message);
   }
 }
 

@@ -44,6 +44,8 @@ Message start(const RecordingKey& key, std::string_view kind_token, std::string_
   m.headers.emplace_back(kKind, std::string(kind));
   m.headers.emplace_back(kRecording, std::to_string(key.recording));
   m.headers.emplace_back(kSeq, std::to_string(seq));
+  m.recording = key.recording;
+  m.seq = seq;
   return m;
 }
 
@@ -139,6 +141,7 @@ std::string all_subjects(std::string_view stream) { return std::string(stream) +
 
 Message encode_begin(const RecordingKey& key, const store::RecordingInfo& info) {
   Message m = start(key, "rec", "begin", 0, 0);
+  m.kind = Kind::kBegin;
   m.headers.emplace_back(kStarted, std::to_string(info.started_at_ns));
   m.headers.emplace_back(kGatewayUrl, one_line(info.gateway_url));
   m.headers.emplace_back(kApiVersion, std::to_string(info.api_version));
@@ -165,6 +168,7 @@ Message encode_frame(const RecordingKey& key, std::uint64_t seq, const store::Fr
 Message encode_connection_end(const RecordingKey& key, std::uint64_t seq,
                               const store::ConnectionEnd& end) {
   Message m = start(key, "conn", "conn-end", end.conn, seq);
+  m.kind = Kind::kConnectionEnd;
   m.headers.emplace_back(kConn, std::to_string(end.conn));
   m.headers.emplace_back(kTs, std::to_string(end.ts_ns));
   m.headers.emplace_back(kClosedBy, closed_by_name(end.closed_by));
@@ -176,6 +180,7 @@ Message encode_connection_end(const RecordingKey& key, std::uint64_t seq,
 Message encode_end(const RecordingKey& key, std::uint64_t seq, std::int64_t ended_at_ns,
                    const std::optional<std::string>& state_digest) {
   Message m = start(key, "rec", "end", 0, seq);
+  m.kind = Kind::kEnd;
   m.headers.emplace_back(kEnded, std::to_string(ended_at_ns));
   if (state_digest) m.headers.emplace_back(kDigest, one_line(*state_digest));
   return m;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -19,13 +20,23 @@ std::size_t weight(const Message& m) {
 }  // namespace
 
 struct Publisher::Impl {
+  // A message held, or a range of one recording's messages left to its spill source.
+  struct Item {
+    Message message;  // when !spilled
+    bool spilled = false;
+    std::int64_t recording = 0;  // when spilled: which recording, which sequence numbers
+    std::uint64_t from = 0, to = 0;
+  };
+
   PublisherOptions options;
   std::unique_ptr<JetStream> js;
   mutable std::mutex mu;
   std::condition_variable cv;       // the thread waits for work or stop
   std::condition_variable drained;  // flush waits for acknowledgements
-  std::deque<Message> spool;
+  std::deque<Item> spool;           // push_back / pop_front keep references to the others
   std::size_t spool_bytes = 0;
+  std::map<std::int64_t, std::shared_ptr<SpillSource>> sources;  // by recording
+  std::map<std::int64_t, Item*> open_ranges;  // a recording's range still in the spool
   PublisherStats stats;
   std::optional<Error> error;  // the first one; the publisher stops taking messages
   bool stopping = false;
@@ -38,16 +49,60 @@ struct Publisher::Impl {
     drained.notify_all();
   }
 
+  // Removes the spool's head (REQUIRES: mu held).
+  void pop_head() {
+    Item& head = spool.front();
+    if (head.spilled) {
+      auto open = open_ranges.find(head.recording);
+      if (open != open_ranges.end() && open->second == &head) open_ranges.erase(open);
+    } else {
+      spool_bytes -= weight(head.message);
+    }
+    spool.pop_front();
+    if (spool.empty()) drained.notify_all();
+  }
+
   void run() {
     bool have_stream = false;
     auto wait = options.retry_wait;
+    std::deque<Message> refill;  // the head range's messages, read back from its source
     for (;;) {
       Message head;
+      SpillSource* source = nullptr;
+      std::uint64_t from = 0, to = 0;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return stopping || error || !spool.empty(); });
         if (error || spool.empty()) return;  // stopping with nothing left, or failed
-        head = spool.front();                // a copy: the spool keeps it until acknowledged
+        Item& item = spool.front();
+        if (!item.spilled) {
+          head = item.message;  // a copy: the spool keeps it until acknowledged
+        } else if (item.from > item.to) {
+          pop_head();  // the range is published
+          continue;
+        } else if (refill.empty()) {
+          source = sources[item.recording].get();
+          from = item.from;
+          to = item.to;
+        } else {
+          head = refill.front();
+        }
+      }
+      if (source) {
+        // Read back outside the lock: appends go on meanwhile.
+        auto read = source->read(from, to, std::size_t{1} << 20);
+        if (read.ok() && (read->empty() || read->front().seq != from)) {
+          read = make_error(Errc::kClosed,
+                            "the spill source did not give back message " + std::to_string(from));
+        }
+        if (!read.ok()) {
+          fail(make_error(read.error().code, "reading back spilled messages " +
+                                                 std::to_string(from) + "-" + std::to_string(to) +
+                                                 ": " + read.error().message));
+          return;
+        }
+        for (auto& m : *read) refill.push_back(std::move(m));
+        continue;
       }
       // Nothing is sent while no server is connected: libnats would buffer it and the
       // acknowledgement would time out anyway; this says so at once.
@@ -62,12 +117,17 @@ struct Publisher::Impl {
       if (st.ok()) st = js->publish(head);
       if (st.ok()) {
         std::lock_guard lock(mu);
-        spool_bytes -= weight(spool.front());
-        spool.pop_front();
+        Item& item = spool.front();
+        if (item.spilled) {
+          item.from = head.seq + 1;
+          refill.pop_front();
+          if (item.from > item.to) pop_head();
+        } else {
+          pop_head();
+        }
         ++stats.acknowledged;
         stats.reachable = true;
         wait = options.retry_wait;
-        if (spool.empty()) drained.notify_all();
         continue;
       }
       // A stream that is not ours, or one the cluster refuses for good (a single server asked
@@ -120,8 +180,32 @@ Status Publisher::append(Message message) {
   std::lock_guard lock(impl_->mu);
   if (impl_->error) return *impl_->error;
   if (impl_->closed) return make_error(Errc::kClosed, "publisher closed");
+  const bool spillable = message.kind == Kind::kFrame || message.kind == Kind::kConnectionEnd;
+  // A recording with a range in the spool adds to it: its messages stay in order.
+  if (auto open = impl_->open_ranges.find(message.recording);
+      spillable && open != impl_->open_ranges.end() && open->second->to + 1 == message.seq) {
+    open->second->to = message.seq;
+    ++impl_->stats.appended;
+    ++impl_->stats.spilled;
+    impl_->cv.notify_one();
+    return {};
+  }
   const std::size_t w = weight(message);
-  if (impl_->spool_bytes + w > impl_->options.spool_bytes) {
+  const bool has_source = impl_->sources.count(message.recording) > 0;
+  // With a source, a recording's start and end are always held (two small messages).
+  if (impl_->spool_bytes + w > impl_->options.spool_bytes && !(has_source && !spillable)) {
+    if (has_source) {
+      Impl::Item range;
+      range.spilled = true;
+      range.recording = message.recording;
+      range.from = range.to = message.seq;
+      impl_->spool.push_back(std::move(range));
+      impl_->open_ranges[message.recording] = &impl_->spool.back();
+      ++impl_->stats.appended;
+      ++impl_->stats.spilled;
+      impl_->cv.notify_one();
+      return {};
+    }
     impl_->error =
         make_error(Errc::kSpoolFull,
                    "the local spool is full (" + std::to_string(impl_->spool.size()) +
@@ -134,11 +218,18 @@ Status Publisher::append(Message message) {
     return *impl_->error;
   }
   impl_->spool_bytes += w;
-  impl_->spool.push_back(std::move(message));
+  Impl::Item item;
+  item.message = std::move(message);
+  impl_->spool.push_back(std::move(item));
   ++impl_->stats.appended;
   impl_->stats.spool_high_water = std::max(impl_->stats.spool_high_water, impl_->spool.size());
   impl_->cv.notify_one();
   return {};
+}
+
+void Publisher::spill_to(std::int64_t recording, std::shared_ptr<SpillSource> source) {
+  std::lock_guard lock(impl_->mu);
+  impl_->sources[recording] = std::move(source);
 }
 
 Status Publisher::flush(std::chrono::milliseconds timeout) {
@@ -170,7 +261,9 @@ Status Publisher::status() const {
 PublisherStats Publisher::stats() const {
   std::lock_guard lock(impl_->mu);
   PublisherStats s = impl_->stats;
-  s.spooled = impl_->spool.size();
+  s.spooled = impl_->spool.size() - impl_->open_ranges.size();
+  for (const auto& [recording, range] : impl_->open_ranges)
+    s.spooled += range->to + 1 - range->from;
   s.spooled_bytes = impl_->spool_bytes;
   return s;
 }

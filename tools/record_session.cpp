@@ -284,7 +284,8 @@ int RecordSession::run(std::atomic<int>& signals) {
         std::fprintf(stderr, "gwtape record: NATS: %s\n", st.error().message.c_str());
         return kFailure;
       }
-      shard->recorder->publish_to(*publisher, std::move(key));
+      // With --out the log is the spool's overflow (the writer outlives the publisher).
+      shard->recorder->publish_to(*publisher, std::move(key), args_.out);
     }
     gateway::GatewayOptions o;
     o.url = url;
@@ -388,12 +389,13 @@ int RecordSession::run(std::atomic<int>& signals) {
   const std::uint64_t frames = writer ? writer->stats().frames_committed : 0;
   // JetStream: what is still spooled is published now (an outage is waited out this long).
   std::string nats_error;
-  std::uint64_t published = 0;
+  std::uint64_t published = 0, spilled = 0;
   if (publisher) {
     if (auto st = publisher->close(std::chrono::seconds(30)); !st.ok()) {
       nats_error = st.error().message;
     }
     published = publisher->stats().acknowledged;
+    spilled = publisher->stats().spilled;
   }
   int code = fatal_code.load() != 0 ? fatal_code.load() : kOk;
   if (write_error) {
@@ -420,6 +422,11 @@ int RecordSession::run(std::atomic<int>& signals) {
                  "dispatches received)\n",
                  static_cast<unsigned long long>(published), args_.nats_stream.c_str(),
                  static_cast<unsigned long long>(events));
+    if (spilled > 0) {
+      std::fprintf(stderr,
+                   "gwtape record: NATS: %llu of them read back from %s (the spool was full)\n",
+                   static_cast<unsigned long long>(spilled), args_.out.c_str());
+    }
   }
   return code;
 }

@@ -45,6 +45,50 @@ TEST_CASE("record --nats: no server yet; the spool holds the frames until one an
   CHECK(require_same_frames(log, imported) > 50);
 }
 
+TEST_CASE("record --out --nats: past the spool's bound the log is the spool, nothing lost",
+          "[stream][cli]") {
+  const auto dir = fresh_dir("nats-spill");
+  const int port = free_port();
+  const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+  auto srv = start_gateway();
+  const auto log = dir / "live.gwtape";
+  // An 8 KiB spool and no server: what does not fit is read back from the log later, across a
+  // resume and a lost connection (their ends are messages of the stream too).
+  Child rec({"record", "--out", log.string(), "--gateway", srv->url(), "--nats", url,
+             "--nats-spool-bytes", "8192"},
+            kStreamToken, dir);
+  REQUIRE(srv->wait_until_identified(10s));
+  int n = 0;
+  burst(*srv, n, 40);
+  REQUIRE(srv->request_reconnect().ok());
+  burst(*srv, n, 40);
+  REQUIRE(srv->wait_for_resumes(1, 10s));
+  REQUIRE(srv->drop().ok());
+  burst(*srv, n, 40);
+  REQUIRE(srv->wait_for_resumes(2, 10s));
+  REQUIRE(settled(*srv, 10s));
+  CHECK(rec.running());
+  NatsServer late("late", dir / "nats", port);
+  late.start();
+  burst(*srv, n, 20);
+  REQUIRE(settled(*srv, 10s));
+  rec.signal(SIGINT);
+  const int rec_code = rec.wait(40s);
+  INFO(rec.err());
+  REQUIRE(rec_code == 0);
+  CHECK(rec.err().find("read back from") != std::string::npos);
+  const auto imported = dir / "imported.gwtape";
+  REQUIRE(run_gwtape({"import", url, "--out", imported.string()}, dir, "import") == 0);
+  CHECK(require_same_frames(log, imported) > 140);
+  auto reader = store::LogReader::open(imported.string());
+  REQUIRE(reader.ok());
+  auto ends = (*reader)->connection_ends(std::nullopt);
+  REQUIRE(ends.ok());
+  CHECK(ends->size() >= 2);  // the reconnect and the drop, read back from the log
+  reader->reset();
+  CHECK(replay_summary(imported, dir, "replay").matches_live);
+}
+
 TEST_CASE("record --nats without --out: a full spool stops the recording with an error",
           "[stream][cli]") {
   const auto dir = fresh_dir("nats-spool-full");

@@ -7,7 +7,9 @@
 // gateway's loop) only copies and enqueues: the writer's thread compresses and commits.
 // With a stream::Publisher (`--nats`), the same bytes are also queued for JetStream, each with
 // the next sequence number of the recording (its message id); the publisher's thread sends
-// them. Either the writer or the publisher may be absent, not both.
+// them (the log's append first: with the log as the publisher's spill source, a frame is in
+// the log before the publisher may read it back). Either the writer or the publisher may be
+// absent, not both.
 //
 // Thread-safety: on_frame is called from the gateway's loop thread; stats() and status() may
 // be called from any thread. Lifetimes: the writer must outlive the Recorder; attach() binds
@@ -16,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -52,8 +55,12 @@ class Recorder {
   // --nats: also publish every frame and connection end to `publisher`, under `key`.
   // REQUIRES: called before attach(); the publisher outlives the Recorder. Sequence 0 is the
   // recording's start (stream::encode_begin), which the caller publishes; the Recorder
-  // numbers its messages from 1.
-  void publish_to(stream::Publisher& publisher, stream::RecordingKey key);
+  // numbers its messages from 1. With a writer and `log_path` (the writer's file), the log is
+  // the publisher's spill source for this recording: past the spool's bound its frames are
+  // read back from there (stream::SpillSource), so an outage does not need memory; the
+  // writer must then outlive the publisher too.
+  void publish_to(stream::Publisher& publisher, stream::RecordingKey key,
+                  const std::string& log_path = {});
 
   void on_frame(const gateway::FrameRecord& frame);
   // The gateway's connection-end observer: one `connections` row per connection.
@@ -73,7 +80,8 @@ class Recorder {
   store::LogWriter* writer_;
   stream::Publisher* publisher_ = nullptr;
   stream::RecordingKey stream_key_;
-  std::uint64_t stream_seq_ = 0;  // the last sequence number published (gateway's thread)
+  std::shared_ptr<class LogSpill> spill_;  // with a writer and its path: the spill source
+  std::uint64_t stream_seq_ = 0;           // the last sequence number published (gateway's thread)
   std::int64_t recording_id_;
   TokenMask mask_;
   std::vector<RedactionRule> rules_;

@@ -29,12 +29,19 @@ namespace gwtape::stream {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// One message as published: subject, headers, payload and JetStream message id.
+enum class Kind { kBegin, kFrame, kConnectionEnd, kEnd };
+
+// One message as published: subject, headers, payload and JetStream message id; and, for the
+// publisher, which recording it belongs to, its sequence number there and its kind (what
+// encode_* set; not sent apart from the headers).
 struct Message {
   std::string subject;
   Headers headers;
   std::string data;
   std::string msg_id;
+  std::int64_t recording = 0;
+  std::uint64_t seq = 0;
+  Kind kind = Kind::kFrame;
 };
 
 // Where a recording's messages go, and which recording they belong to.
@@ -65,8 +72,6 @@ Message encode_connection_end(const RecordingKey& key, std::uint64_t seq,
                               const store::ConnectionEnd& end);
 Message encode_end(const RecordingKey& key, std::uint64_t seq, std::int64_t ended_at_ns,
                    const std::optional<std::string>& state_digest);
-
-enum class Kind { kBegin, kFrame, kConnectionEnd, kEnd };
 
 // One message read back. Which members are set depends on `kind`: kBegin `info`; kFrame
 // `frame` (recording_id = the stream's recording id); kConnectionEnd `end`; kEnd `ended_at_ns`
