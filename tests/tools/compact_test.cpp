@@ -227,8 +227,10 @@ TEST_CASE("compact: SIGKILL at any moment leaves the old or the new log") {
     CHECK((version == 1 || version == 2));
     (version == 1 ? old_logs : new_logs)++;
   }
+  // The early kills (5% into the run, process start-up included) land before the commit: the
+  // kills did reach the phases where only the old log can be left.
   INFO("old " << old_logs << ", new " << new_logs);
-  CHECK(old_logs + new_logs == kKills);
+  CHECK(old_logs > 0);
 }
 
 }  // namespace gwtape::tools::testing
