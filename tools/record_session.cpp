@@ -153,6 +153,7 @@ int RecordSession::run(std::atomic<int>& signals) {
     lo.bucket = args_.nats_identify_bucket;
     lo.bot = bot;
     lo.replicas = args_.nats_replicas;
+    lo.hold_ns = limiter->spacing_ns() + stream::IdentifyLeaseOptions::kHoldMarginNs;
     auto opened = stream::IdentifyLease::open(lo, clock);
     if (!opened.ok()) {
       std::fprintf(stderr, "gwtape record: --nats-identify: %s\n", opened.error().message.c_str());

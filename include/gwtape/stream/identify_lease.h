@@ -38,9 +38,11 @@ struct IdentifyLeaseOptions {
   std::vector<std::string> urls;           // nats://HOST:PORT, at least one
   std::string bucket = "GWTAPE_IDENTIFY";  // the KV bucket: 1-64 of A-Z a-z 0-9 _ -
   std::string bot = "unknown";             // the bot (bot_of_token): buckets are per bot
-  // How long a lease keeps its bucket: the spacing, plus a margin for the time between the
-  // lease's taking and the identify's arrival (both ends of two leases differ by that much).
-  std::int64_t hold_ns = gateway::IdentifyLimiter::kSpacingNs + 250'000'000;
+  // What a lease lasts beyond the spacing: the time between a lease's taking and its
+  // identify's arrival differs from one lease to the next by up to this much.
+  static constexpr std::int64_t kHoldMarginNs = 250'000'000;
+  // How long a lease keeps its bucket: the identify spacing plus the margin.
+  std::int64_t hold_ns = gateway::IdentifyLimiter::kSpacingNs + kHoldMarginNs;
   int replicas = 1;                                   // of a KV bucket created here (1..5)
   std::chrono::milliseconds op_timeout{500};          // one KV request, or the first connect
   std::chrono::milliseconds retry_unreachable{1000};  // NATS did not answer: ask again after
