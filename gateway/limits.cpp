@@ -51,8 +51,12 @@ void IdentifyLimiter::start_in_order(std::vector<int> shard_ids, std::int64_t no
   }
 }
 
-std::int64_t IdentifyLimiter::turn(int shard_id, std::int64_t now_ns) {
+void IdentifyLimiter::set_coordinator(std::shared_ptr<IdentifyCoordinator> coordinator) {
   std::lock_guard lock(mu_);
+  coordinator_ = std::move(coordinator);
+}
+
+std::int64_t IdentifyLimiter::local_turn(int shard_id, std::int64_t now_ns) {
   auto it = turns_.find(bucket_of(shard_id));
   if (it == turns_.end()) return now_ns;
   Turns& t = it->second;
@@ -65,6 +69,29 @@ std::int64_t IdentifyLimiter::turn(int shard_id, std::int64_t now_ns) {
     return now_ns;
   }
   return std::min(now_ns + kTurnPollNs, t.expires_ns);
+}
+
+std::int64_t IdentifyLimiter::turn(int shard_id, std::int64_t now_ns) {
+  std::shared_ptr<IdentifyCoordinator> coordinator;
+  {
+    std::lock_guard lock(mu_);
+    const std::int64_t local = local_turn(shard_id, now_ns);
+    if (local > now_ns || !coordinator_) return local;
+    // What acquire would answer, without taking the slot: the fleet-wide slot is asked for only
+    // when the identify could go at once, so that it is sent within the lease it took.
+    refill(now_ns);
+    std::int64_t free_at = now_ns;
+    if (limit_ && limit_->remaining <= 0) free_at = std::max(free_at, limit_->reset_at_ns);
+    if (auto it = next_by_bucket_.find(bucket_of(shard_id)); it != next_by_bucket_.end()) {
+      free_at = std::max(free_at, it->second);
+    }
+    if (free_at > now_ns) return free_at;
+    coordinator = coordinator_;
+  }
+  // Without the lock: the round trip must not hold up the other shards' limiter calls. Two
+  // shards of one bucket may both get here; the coordinator lets one of them through.
+  const std::int64_t at = coordinator->try_take(bucket_of(shard_id), shard_id, now_ns);
+  return at > now_ns ? at : now_ns;
 }
 
 std::int64_t IdentifyLimiter::acquire(int shard_id, std::int64_t now_ns) {

@@ -250,13 +250,18 @@ void GatewayCore::on_identify(int id, Conn& c, std::string_view d) {
 
   std::int64_t bucket = req.shard ? (*req.shard)[0] % std::max(1, options_.max_concurrency) : 0;
   const auto now = Clock::now();
+  IdentifyRecord record{id, std::nullopt, bucket, true, now};
+  if (req.shard) record.shard_id = (*req.shard)[0];
   if (options_.identify_interval.count() > 0) {
     auto last = last_identify_.find(bucket);
     if (last != last_identify_.end() && now - last->second < options_.identify_interval) {
+      record.accepted = false;
+      update([&](Observations& o) { o.identify_log.push_back(record); });
       send_message(c, R"({"t":null,"s":null,"op":9,"d":false})");
       return;
     }
   }
+  update([&](Observations& o) { o.identify_log.push_back(record); });
   last_identify_[bucket] = now;
   if (session_start_remaining_ > 0) --session_start_remaining_;
 

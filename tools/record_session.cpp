@@ -14,6 +14,7 @@
 #include "gwtape/gateway/state/cache.h"
 #include "gwtape/recorder/recorder.h"
 #include "gwtape/store/log_writer.h"
+#include "gwtape/stream/identify_lease.h"
 #include "gwtape/stream/jetstream.h"
 #include "gwtape/stream/message.h"
 #include "gwtape/stream/publisher.h"
@@ -21,10 +22,6 @@
 
 namespace gwtape::tools {
 namespace {
-
-ArgResult<RecordArgs> bad(std::string message) {
-  return make_error(ArgErrc::kUsage, std::move(message));
-}
 
 // 4 for a file that is not a sound log of this version; 1 for what went wrong around a sound
 // log (disk full, I/O errors, another writer), as docs/CLI.md lists them.
@@ -76,111 +73,20 @@ void report_nats(const stream::Publisher& publisher, bool& reachable) {
   }
 }
 
-}  // namespace
-
-ArgResult<RecordArgs> parse_record_args(const Args& args) {
-  RecordArgs a;
-  a.api_base = std::string(gateway::kDefaultApiBase);
-  bool have_shard = false, have_shards = false, have_nats_option = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string_view flag;
-    std::string value;
-    if (!take_flag(args, i, flag, value)) return bad("missing value for " + std::string(flag));
-    if (flag == "--out") {
-      a.out = value;
-    } else if (flag == "--gateway") {
-      if (value.rfind("ws://", 0) != 0 && value.rfind("wss://", 0) != 0) {
-        return bad("--gateway takes a ws:// or wss:// URL, got \"" + value + "\"");
-      }
-      a.gateway_url = value;
-    } else if (flag == "--api") {
-      a.api_base = value;
-    } else if (flag == "--intents") {
-      // The recording's `intents` column is a signed 64-bit integer.
-      auto n = parse_int_flag<std::int64_t>(flag, value, 1, INT64_MAX);
-      if (!n) return bad(n.error().message);
-      a.intents = static_cast<std::uint64_t>(*n);
-    } else if (flag == "--compress") {
-      auto c = gateway::parse_compression(value);
-      if (!c.ok()) return bad(c.error().message);
-      a.compress = *c;
-    } else if (flag == "--shard") {
-      // Identify carries [I, N] as 32-bit integers.
-      const auto slash = value.find('/');
-      const std::string_view text(value);
-      auto count = parse_int_flag<int>(flag, text.substr(slash + 1), 1, INT32_MAX);
-      auto id = parse_int_flag<int>(flag, text.substr(0, slash), 0, count ? *count - 1 : 0);
-      if (slash == std::string::npos || !count || !id) {
-        return bad("--shard takes I/N with 0 <= I < N <= " + std::to_string(INT32_MAX) +
-                   ", got \"" + value + "\"");
-      }
-      a.shard_id = *id;
-      a.shard_count = *count;
-      have_shard = true;
-    } else if (flag == "--shards") {
-      auto n = parse_int_flag<int>(flag, value, 1, 1024);
-      if (!n) return bad(n.error().message);
-      a.shard_count = *n;
-      have_shards = true;
-    } else if (flag == "--redact") {
-      auto rule = recorder::RedactionRule::parse(value);
-      if (!rule.ok()) return bad(rule.error().message);
-      a.rules.push_back(std::move(*rule));
-    } else if (flag == "--ca-file") {
-      a.ca_file = value;
-    } else if (flag == "--max-events") {
-      // 0 would read as "no limit", which is what leaving the flag out says.
-      auto n = parse_int_flag<std::uint64_t>(flag, value, 1, UINT64_MAX);
-      if (!n) return bad(n.error().message);
-      a.max_events = *n;
-    } else if (flag == "--max-message-bytes") {
-      // At least a page: HELLO and READY must fit. At most 4 GiB, far above any message.
-      auto n = parse_int_flag<std::uint64_t>(flag, value, 4096, std::uint64_t{1} << 32);
-      if (!n) return bad(n.error().message);
-      a.max_message_bytes = static_cast<std::size_t>(*n);
-    } else if (flag == "--duration") {
-      auto s = parse_positive_flag(flag, value, "a finite number of seconds greater than 0");
-      if (!s) return bad(s.error().message);
-      a.duration_s = *s;
-    } else if (flag == "--durability") {
-      if (value == "interval") {
-        a.durability = store::Durability::kInterval;
-      } else if (value == "full") {
-        a.durability = store::Durability::kFull;
-      } else {
-        return bad("--durability takes interval or full, got \"" + value + "\"");
-      }
-    } else if (flag == "--nats") {
-      auto urls = stream::parse_urls(value);
-      if (!urls.ok()) return bad("--nats: " + urls.error().message);
-      a.nats_urls = std::move(*urls);
-    } else if (flag == "--nats-stream") {
-      if (!stream::valid_stream_name(value)) {
-        return bad("--nats-stream takes 1-64 characters of A-Z a-z 0-9 _ -, got \"" + value + "\"");
-      }
-      a.nats_stream = value;
-      have_nats_option = true;
-    } else if (flag == "--nats-replicas") {
-      auto n = parse_int_flag<int>(flag, value, 1, 5);
-      if (!n) return bad(n.error().message);
-      a.nats_replicas = *n;
-      have_nats_option = true;
-    } else if (flag == "--nats-spool-bytes") {
-      auto n = parse_int_flag<std::uint64_t>(flag, value, 4096, std::uint64_t{1} << 40);
-      if (!n) return bad(n.error().message);
-      a.nats_spool_bytes = static_cast<std::size_t>(*n);
-      have_nats_option = true;
-    } else {
-      return bad("unknown flag " + std::string(flag));
-    }
+// Says when the identify leases cannot be taken (identifies then wait), at most every 10 s.
+void report_lease(const stream::IdentifyLease& lease, std::uint64_t& reported,
+                  std::chrono::steady_clock::time_point& last) {
+  const auto st = lease.stats();
+  const auto now = std::chrono::steady_clock::now();
+  if (st.failures > reported && now - last >= std::chrono::seconds(10)) {
+    std::fprintf(stderr, "gwtape record: --nats-identify: %s; identifies wait for it\n",
+                 st.last_failure.c_str());
+    reported = st.failures;
+    last = now;
   }
-  if (a.out.empty() && a.nats_urls.empty()) return bad("--out LOG or --nats URL is required");
-  if (have_nats_option && a.nats_urls.empty()) {
-    return bad("--nats-stream, --nats-replicas and --nats-spool-bytes need --nats URL");
-  }
-  if (have_shard && have_shards) return bad("--shard and --shards exclude each other");
-  return a;
 }
+
+}  // namespace
 
 int RecordSession::run(std::atomic<int>& signals) {
   // Where to connect, and how many shards.
@@ -239,9 +145,26 @@ int RecordSession::run(std::atomic<int>& signals) {
   gateway::SplitMix64 random(static_cast<std::uint64_t>(wall_ns()) ^
                              static_cast<std::uint64_t>(::getpid()));
   auto limiter = std::make_shared<gateway::IdentifyLimiter>(max_concurrency, starts);
+  // --nats-identify: the identify buckets are the fleet's, through leases in a KV bucket.
+  std::shared_ptr<stream::IdentifyLease> lease;
+  if (args_.nats_identify) {
+    stream::IdentifyLeaseOptions lo;
+    lo.urls = args_.nats_urls;
+    lo.bucket = args_.nats_identify_bucket;
+    lo.bot = bot;
+    lo.replicas = args_.nats_replicas;
+    lo.hold_ns = limiter->spacing_ns() + stream::IdentifyLeaseOptions::kHoldMarginNs;
+    auto opened = stream::IdentifyLease::open(lo, clock);
+    if (!opened.ok()) {
+      std::fprintf(stderr, "gwtape record: --nats-identify: %s\n", opened.error().message.c_str());
+      return kUsage;
+    }
+    lease = std::move(*opened);
+    limiter->set_coordinator(lease);
+  }
   std::vector<int> shard_ids;
   if (args_.shard_id) {
-    shard_ids.push_back(*args_.shard_id);
+    for (int i = *args_.shard_id; i <= args_.shard_last; ++i) shard_ids.push_back(i);
   } else {
     for (int i = 0; i < args_.shard_count; ++i) shard_ids.push_back(i);
   }
@@ -321,6 +244,8 @@ int RecordSession::run(std::atomic<int>& signals) {
 
   const bool tty = ::isatty(1) == 1 && writer;
   bool nats_reachable = true;  // said once per outage
+  std::uint64_t lease_failures = 0;
+  auto lease_said = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   const auto started = std::chrono::steady_clock::now();
   auto last_status = started;
   std::uint64_t last_events = 0;
@@ -340,6 +265,7 @@ int RecordSession::run(std::atomic<int>& signals) {
     if (publisher) writing = writing && publisher->status().ok();
     for (auto& s : shards) writing = writing && s->recorder->status().ok();
     if (publisher) report_nats(*publisher, nats_reachable);
+    if (lease) report_lease(*lease, lease_failures, lease_said);
     if (!writing || signals.load() > 0 || fatal_code.load() != 0 || all_ended ||
         (args_.max_events && events >= args_.max_events) ||
         (args_.duration_s > 0 && elapsed >= args_.duration_s)) {

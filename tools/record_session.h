@@ -25,7 +25,8 @@ struct RecordArgs {
   std::string api_base;     // REST base
   std::uint64_t intents = 513;
   gateway::Compression compress = gateway::Compression::kZstdStream;
-  std::optional<int> shard_id;  // --shard I/N
+  std::optional<int> shard_id;  // --shard I/N, or the first of --shard I-J/N
+  int shard_last = -1;          // J of --shard I-J/N (I for --shard I/N)
   int shard_count = 0;          // N of --shard or --shards; 0: /gateway/bot's (or 1)
   std::vector<recorder::RedactionRule> rules;
   std::string ca_file;
@@ -43,6 +44,11 @@ struct RecordArgs {
   std::string nats_stream = "GWTAPE";
   int nats_replicas = 1;
   std::size_t nats_spool_bytes = stream::PublisherOptions{}.spool_bytes;
+  // --nats-identify [--nats-identify-bucket NAME]: identifies paced fleet-wide through leases
+  // in a JetStream key-value bucket (stream::IdentifyLease); the bucket defaults to
+  // identify_bucket_for(nats_stream).
+  bool nats_identify = false;
+  std::string nats_identify_bucket;
 };
 
 // Parses the flags of `gwtape record`; the error message says which flag and why.

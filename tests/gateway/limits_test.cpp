@@ -1,6 +1,9 @@
 #include "gwtape/gateway/limits.h"
 
 #include <catch2/catch_test_macros.hpp>
+#include <memory>
+#include <utility>
+#include <vector>
 
 using namespace gwtape::gateway;
 
@@ -93,4 +96,50 @@ TEST_CASE("the identify spacing can be set for a server that allows less", "[gat
   CHECK(limiter.acquire(0, 0) == 0);
   CHECK(limiter.acquire(0, 0) == 200'000'000);
   CHECK(limiter.acquire(0, kSec) == kSec);
+}
+
+namespace {
+
+// A fleet-wide gate that says yes or "ask again at" as told, and keeps what it was asked.
+class ScriptedCoordinator final : public IdentifyCoordinator {
+ public:
+  std::int64_t try_take(int bucket, int shard_id, std::int64_t now_ns) override {
+    asked.push_back({bucket, shard_id});
+    return held_until > now_ns ? held_until : now_ns;
+  }
+  std::int64_t held_until = 0;
+  std::vector<std::pair<int, int>> asked;  // (bucket, shard)
+};
+
+}  // namespace
+
+TEST_CASE("a coordinator gates identifies once the local rules let them go", "[gateway][limits]") {
+  IdentifyLimiter limiter(2);
+  auto fleet = std::make_shared<ScriptedCoordinator>();
+  limiter.set_coordinator(fleet);
+  // Another process holds bucket 1 until 3 s: shard 3 is told to ask again then, and no local
+  // slot is taken meanwhile.
+  fleet->held_until = 3 * kSec;
+  CHECK(limiter.turn(3, kSec) == 3 * kSec);
+  CHECK(fleet->asked == std::vector<std::pair<int, int>>{{1, 3}});
+  fleet->held_until = 0;
+  CHECK(limiter.turn(3, 3 * kSec) == 3 * kSec);
+  CHECK(limiter.acquire(3, 3 * kSec) == 3 * kSec);  // the lease's slot is the local one
+  // The local spacing comes first: shard 1 (bucket 1) waits for it without asking the fleet.
+  fleet->asked.clear();
+  CHECK(limiter.turn(1, 4 * kSec) == 8 * kSec);
+  CHECK(fleet->asked.empty());
+  CHECK(limiter.turn(1, 8 * kSec) == 8 * kSec);
+  CHECK(fleet->asked == std::vector<std::pair<int, int>>{{1, 1}});
+  CHECK(limiter.acquire(1, 8 * kSec) == 8 * kSec);
+  // So does a shard's turn among those started together.
+  limiter.start_in_order({0, 2}, 9 * kSec);
+  fleet->asked.clear();
+  CHECK(limiter.turn(2, 9 * kSec) == 9 * kSec + IdentifyLimiter::kTurnPollNs);
+  CHECK(fleet->asked.empty());
+  // Without a coordinator, the limiter is what it was.
+  limiter.set_coordinator(nullptr);
+  fleet->held_until = 100 * kSec;
+  CHECK(limiter.turn(0, 9 * kSec) == 9 * kSec);
+  CHECK(limiter.acquire(0, 9 * kSec) == 9 * kSec);
 }

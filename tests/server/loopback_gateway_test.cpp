@@ -202,6 +202,16 @@ TEST_CASE("identifies too close together get op 9", "[server][loopback]") {
   REQUIRE(f);
   CHECK((f->op == 9 && f->d == "false"));
   CHECK(server->identifies() == 1);
+  // Both are in the identify log, in order, with how the bucket rule judged them.
+  const auto log = server->observations().identify_log;
+  REQUIRE(log.size() == 2);
+  CHECK(log[0].accepted);
+  CHECK_FALSE(log[1].accepted);
+  CHECK(log[0].connection == 1);
+  CHECK(log[1].connection == 2);
+  CHECK_FALSE(log[1].shard_id.has_value());
+  CHECK(log[1].bucket == 0);
+  CHECK(log[1].at >= log[0].at);
 }
 
 TEST_CASE("REST: GET /api/v10/gateway and /gateway/bot", "[server][loopback]") {

@@ -10,14 +10,22 @@
 // start together identify in bucket order (`start_in_order`): shards 0..max_concurrency-1
 // first, then the next max_concurrency, whatever order their threads reach the limiter in.
 // Both take the time as an argument: no clock inside.
+// `IdentifyCoordinator`: a gate shared past the process (shards of several `gwtape record`
+// processes, one bot): an IdentifyLimiter given one asks it, in `turn`, for its bucket's
+// fleet-wide slot once the local rules would let the identify go now, and waits (returning a
+// time to ask again, never blocking) while another process holds it. stream::IdentifyLease (a
+// NATS JetStream key-value lease) is one; this module knows none.
 //
 // Thread-safety: SendLimiter has one owner (a connection's loop). IdentifyLimiter is
-// thread-safe: shards of one process share it. Lifetimes: none.
+// thread-safe: shards of one process share it; a coordinator is called from several shards'
+// threads at once (never with the limiter's lock held). Lifetimes: the limiter shares the
+// ownership of its coordinator.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -48,6 +56,16 @@ class SendLimiter {
   mutable std::deque<std::int64_t> sent_;
 };
 
+class IdentifyCoordinator {
+ public:
+  virtual ~IdentifyCoordinator() = default;
+  // Takes the fleet-wide slot of `bucket` (shard_id % max_concurrency) for an identify of
+  // `shard_id` sent now: returns now_ns when it was taken, otherwise (> now_ns) when to ask
+  // again (another process holds the slot, the coordinator cannot be reached...). Runs on a
+  // connection's loop thread: it may do a short round trip, never wait for the slot itself.
+  virtual std::int64_t try_take(int bucket, int shard_id, std::int64_t now_ns) = 0;
+};
+
 class IdentifyLimiter {
  public:
   static constexpr std::int64_t kSpacingNs = 5'000'000'000;
@@ -70,6 +88,11 @@ class IdentifyLimiter {
         limit_(limit) {}
 
   int max_concurrency() const { return max_concurrency_; }
+  std::int64_t spacing_ns() const { return spacing_ns_; }
+
+  // From now on `turn` also asks `coordinator` for the bucket's fleet-wide slot (nullptr: no
+  // longer). REQUIRES: no shard uses the limiter yet.
+  void set_coordinator(std::shared_ptr<IdentifyCoordinator> coordinator);
 
   // How long the order start_in_order sets is kept for shards that do not come.
   static constexpr std::int64_t kTurnTimeoutNs = 60'000'000'000;
@@ -81,7 +104,9 @@ class IdentifyLimiter {
   // bucket whose next shard has not come within kTurnTimeoutNs.
   void start_in_order(std::vector<int> shard_ids, std::int64_t now_ns);
   // now_ns when `shard_id` may take a slot (its turn, or it has none); otherwise when to ask
-  // again (another shard of its bucket goes first).
+  // again (another shard of its bucket goes first). With a coordinator, now_ns also means that
+  // the local slot is free now and the fleet-wide slot was taken (acquire then returns now_ns);
+  // otherwise the time the local slot frees, or the coordinator's time to ask again.
   std::int64_t turn(int shard_id, std::int64_t now_ns);
 
   // When an identify for `shard_id` may be sent (>= now_ns): its bucket's spacing, and, when
@@ -93,8 +118,10 @@ class IdentifyLimiter {
   std::optional<int> remaining_today() const;
 
  private:
-  void refill(std::int64_t now_ns);  // REQUIRES: mu_ held
+  void refill(std::int64_t now_ns);                            // REQUIRES: mu_ held
+  std::int64_t local_turn(int shard_id, std::int64_t now_ns);  // REQUIRES: mu_ held
   int bucket_of(int shard_id) const;
+  std::shared_ptr<IdentifyCoordinator> coordinator_;
   mutable std::mutex mu_;
   int max_concurrency_;
   std::int64_t spacing_ns_;

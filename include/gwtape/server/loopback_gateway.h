@@ -256,8 +256,20 @@ struct PostedMessage {
   std::string content;
 };
 
+// An identify that passed the checks (token, intents, shard), as the bucket rule judged it.
+struct IdentifyRecord {
+  int connection = 0;
+  std::optional<std::int64_t> shard_id;  // identify's shard[0]; nullopt without `shard`
+  std::int64_t bucket = 0;               // shard_id % max_concurrency (0 without `shard`)
+  bool accepted = false;                 // READY; false: op 9 (within identify_interval)
+  std::chrono::steady_clock::time_point at;
+};
+
 struct Observations {
   std::vector<ReceivedFrame> frames;
+  // Every identify judged by the bucket rule, over all connections, in arrival order: what a
+  // test checks identify spacing against (kept with identify_interval 0 too).
+  std::vector<IdentifyRecord> identify_log;
   std::vector<SentFrame> sent;  // only with LoopbackOptions::keep_sent
   std::vector<ConnectionRecord> connections;
   // `d` of every op 1 the client sent (nullopt for null), in order, over all connections.

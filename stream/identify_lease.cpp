@@ -1,0 +1,242 @@
+// stream/identify_lease.cpp — identify-bucket leases in a JetStream key-value bucket (libnats).
+#include "gwtape/stream/identify_lease.h"
+
+#include <nats/nats.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "gwtape/stream/jetstream.h"
+#include "gwtape/stream/message.h"
+
+namespace gwtape::stream {
+namespace {
+
+constexpr std::string_view kValuePrefix = "gwtape-identify until=";
+
+std::string nats_text(natsStatus s) {
+  const char* last = nats_GetLastError(nullptr);
+  std::string out = natsStatus_GetText(s);
+  if (last && *last && out != last) out += std::string(" (") + last + ")";
+  return out;
+}
+
+void on_connected(natsConnection*, void*) {}
+
+// "gwtape-identify until=<ns> shard=<id> holder=<id>": the lease's end, or nullopt when the
+// value is not one gwtape writes.
+std::optional<std::int64_t> lease_until(std::string_view value) {
+  if (value.substr(0, kValuePrefix.size()) != kValuePrefix) return std::nullopt;
+  value.remove_prefix(kValuePrefix.size());
+  std::int64_t until = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), until);
+  if (ec != std::errc() || until <= 0 || (end != value.data() + value.size() && *end != ' ')) {
+    return std::nullopt;
+  }
+  return until;
+}
+
+}  // namespace
+
+std::string identify_bucket_for(std::string_view stream) {
+  return std::string(stream) + "_IDENTIFY";
+}
+
+std::string identify_key(std::string_view bot, int bucket) {
+  return "identify." + std::string(bot) + "." + std::to_string(bucket);
+}
+
+struct IdentifyLease::Impl {
+  IdentifyLeaseOptions options;
+  gateway::Clock* clock = nullptr;
+  std::string holder;
+  std::string where;  // "nats://...: KV bucket NAME", for messages
+  natsOptions* opts = nullptr;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  mutable std::mutex mu;  // serializes take(); guards kv and stats
+  kvStore* kv = nullptr;
+  Stats stats;
+
+  ~Impl() {
+    if (kv) kvStore_Destroy(kv);
+    if (js) jsCtx_Destroy(js);
+    if (nc) {
+      natsConnection_Close(nc);
+      natsConnection_Destroy(nc);
+    }
+    if (opts) natsOptions_Destroy(opts);
+  }
+
+  Error unreachable(const std::string& what, natsStatus s) const {
+    return make_error(Errc::kUnreachable, where + ": " + what + ": " + nats_text(s));
+  }
+
+  // The KV bucket, found or created. REQUIRES: mu held.
+  Status ensure_bucket() {
+    if (kv) return {};
+    // The first connection is made in the background: give it one round trip's time.
+    const auto deadline = std::chrono::steady_clock::now() + options.op_timeout;
+    while (natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return make_error(Errc::kUnreachable, where + ": no server answers");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    natsStatus s = js_KeyValue(&kv, js, options.bucket.c_str());
+    if (s == NATS_OK) return {};
+    kv = nullptr;
+    if (s != NATS_NOT_FOUND) return unreachable("opening", s);
+    kvConfig cfg;
+    kvConfig_Init(&cfg);
+    cfg.Bucket = options.bucket.c_str();
+    cfg.Description = "gwtape: identify-bucket leases (docs/GATEWAY.md)";
+    cfg.History = 1;
+    cfg.TTL = options.hold_ns;  // libnats takes it in ns, as the stream's MaxAge
+    cfg.Replicas = options.replicas;
+    s = js_CreateKeyValue(&kv, js, &cfg);
+    if (s != NATS_OK) {
+      kv = nullptr;
+      return unreachable("creating with " + std::to_string(options.replicas) + " replica(s)", s);
+    }
+    return {};
+  }
+
+  // A compare-and-set that failed while the server answers lost to another taker.
+  bool lost_race(natsStatus s) const {
+    return s == NATS_ERR && natsConnection_Status(nc) == NATS_CONN_STATUS_CONNECTED;
+  }
+};
+
+Result<std::shared_ptr<IdentifyLease>> IdentifyLease::open(IdentifyLeaseOptions options,
+                                                           gateway::Clock& clock) {
+  if (options.urls.empty()) return make_error(Errc::kInvalidArgument, "no server URL given");
+  if (!valid_stream_name(options.bucket)) {
+    return make_error(Errc::kInvalidArgument, "identify bucket name \"" + options.bucket +
+                                                  "\" is not 1-64 characters of A-Z a-z 0-9 _ -");
+  }
+  // JetStream refuses a max age (the bucket's TTL) under 100 ms.
+  if (options.hold_ns < 100'000'000 || options.replicas < 1 || options.replicas > 5) {
+    return make_error(Errc::kInvalidArgument,
+                      "an identify lease needs a hold of at least 100 ms and 1 to 5 replicas");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  impl->clock = &clock;
+  char holder[20];
+  std::snprintf(holder, sizeof holder, "%llx", static_cast<unsigned long long>(new_recording_id()));
+  impl->holder = holder;
+  std::string urls;
+  for (const auto& u : impl->options.urls) urls += (urls.empty() ? "" : ",") + u;
+  impl->where = urls + ": KV bucket " + impl->options.bucket;
+  std::vector<const char*> servers;
+  for (const auto& u : impl->options.urls) servers.push_back(u.c_str());
+  natsStatus s = natsOptions_Create(&impl->opts);
+  if (s == NATS_OK) {
+    s = natsOptions_SetServers(impl->opts, servers.data(), static_cast<int>(servers.size()));
+  }
+  // As JetStream::connect: every server, forever, in the background; connect returns at once.
+  if (s == NATS_OK) {
+    s = natsOptions_SetRetryOnFailedConnect(impl->opts, true, &on_connected, nullptr);
+  }
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(impl->opts, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(impl->opts, 200);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(impl->opts, 1000);
+  if (s != NATS_OK) return make_error(Errc::kInvalidArgument, impl->where + ": " + nats_text(s));
+  s = natsConnection_Connect(&impl->nc, impl->opts);
+  if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) return impl->unreachable("connecting", s);
+  jsOptions jo;
+  jsOptions_Init(&jo);
+  jo.Wait = impl->options.op_timeout.count();
+  s = natsConnection_JetStream(&impl->js, impl->nc, &jo);
+  if (s != NATS_OK) return impl->unreachable("JetStream", s);
+  return std::shared_ptr<IdentifyLease>(new IdentifyLease(std::move(impl)));
+}
+
+IdentifyLease::IdentifyLease(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+IdentifyLease::~IdentifyLease() = default;
+
+const std::string& IdentifyLease::holder_id() const { return impl_->holder; }
+
+IdentifyLease::Stats IdentifyLease::stats() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->stats;
+}
+
+Result<LeaseAnswer> IdentifyLease::take(int bucket, int shard_id) {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.mu);
+  auto failed = [&m](Error e) -> Result<LeaseAnswer> {
+    ++m.stats.failures;
+    m.stats.last_failure = e.message;
+    return e;
+  };
+  if (auto st = m.ensure_bucket(); !st.ok()) return failed(std::move(st).error());
+  const std::string key = identify_key(m.options.bot, bucket);
+  const std::int64_t now = m.clock->wall_ns();
+  LeaseAnswer answer;
+  answer.until_wall_ns = now + m.options.hold_ns;
+  answer.holder = std::string(kValuePrefix) + std::to_string(answer.until_wall_ns) +
+                  " shard=" + std::to_string(shard_id) + " holder=" + m.holder;
+  // A compare-and-set lost is read again once: to another taker (the answer then says whose
+  // lease it is), or to the bucket's TTL, which dropped the ended lease between the read and the
+  // write (the key is then absent, and created).
+  for (int attempt = 0;; ++attempt) {
+    kvEntry* entry = nullptr;
+    natsStatus s = kvStore_Get(&entry, m.kv, key.c_str());
+    if (s == NATS_OK) {
+      const char* text = kvEntry_ValueString(entry);
+      const std::string value = text ? text : "";
+      const std::uint64_t revision = kvEntry_Revision(entry);
+      kvEntry_Destroy(entry);
+      const auto until = lease_until(value);
+      if (!until) {
+        return failed(make_error(Errc::kBadMessage, m.where + ": key " + key + " holds \"" + value +
+                                                        "\", not a gwtape identify lease"));
+      }
+      if (*until > now) {  // held, by another process or another shard of this one
+        ++m.stats.held;
+        return LeaseAnswer{false, *until, value};
+      }
+      s = kvStore_Update(nullptr, m.kv, key.c_str(), answer.holder.data(),
+                         static_cast<int>(answer.holder.size()), revision);
+    } else if (s == NATS_NOT_FOUND) {  // never taken, or dropped by the bucket's TTL
+      s = kvStore_Create(nullptr, m.kv, key.c_str(), answer.holder.data(),
+                         static_cast<int>(answer.holder.size()));
+    } else {
+      return failed(m.unreachable("reading " + key, s));
+    }
+    if (s == NATS_OK) {
+      ++m.stats.granted;
+      answer.granted = true;
+      return answer;
+    }
+    if (!m.lost_race(s)) return failed(m.unreachable("taking " + key, s));
+    if (attempt == 1) {
+      ++m.stats.held;
+      return LeaseAnswer{};
+    }
+  }
+}
+
+std::int64_t IdentifyLease::try_take(int bucket, int shard_id, std::int64_t now_ns) {
+  auto answer = take(bucket, shard_id);
+  const auto& o = impl_->options;
+  if (!answer.ok()) {
+    return now_ns + std::chrono::nanoseconds(o.retry_unreachable).count();
+  }
+  if (answer->granted) return now_ns;
+  if (answer->until_wall_ns == 0) {
+    return now_ns + std::chrono::nanoseconds(o.retry_conflict).count();
+  }
+  // Just after the lease's end, in the caller's (monotonic) time: now_ns was read before the
+  // wall clock was, so the end itself could still find the lease held.
+  const std::int64_t left = answer->until_wall_ns - impl_->clock->wall_ns();
+  return now_ns + std::max<std::int64_t>(left, 0) + 1'000'000;
+}
+
+}  // namespace gwtape::stream
