@@ -1,13 +1,17 @@
 // bench/bench_util.h — the few helpers the benchmarks share: a wall clock, CPU time, resident
-// memory and the failure report. Benchmark code, not part of the library.
+// memory, the failure report and the machine-readable figure line bench/run collects.
+// Benchmark code, not part of the library.
 //
-// Thread-safety: pure functions (fail writes to stderr). Lifetimes: nothing is kept.
+// Thread-safety: pure functions (fail writes to stderr, report to stdout). Lifetimes: nothing
+// is kept.
 #pragma once
 
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -58,6 +62,45 @@ inline long peak_rss_kb() {
 inline int fail(const char* bench, const std::string& what) {
   std::fprintf(stderr, "%s: %s\n", bench, what.c_str());
   return 1;
+}
+
+// One figure beside its ceiling or peer, measured in the same run on the same bytes.
+struct Figure {
+  const char* bench = "";    // the binary's name without "_bench": "replay"
+  std::uint64_t frames = 0;  // the size the figure was measured at (0: not frame-sized)
+  std::string figure{};      // what was measured: "replay", "ingest frames/s"
+  double value = 0;
+  const char* unit = "";
+  std::string ceiling{};  // the ceiling or peer's name; empty when the figure has none
+  double ceiling_value = 0;
+  bool higher_is_better = true;  // frames/s: true; bytes, latency: false
+  long peak_rss_kib = -1;        // -1: this process's peak (VmHWM)
+};
+
+// Writes `figure` as one line on stdout, beside the benchmark's human output, for bench/run:
+//   BENCH {"bench":"replay","frames":100000,"figure":"replay","value":733831,
+//          "unit":"frames/s","ceiling":"parse","ceiling_value":3299611,"ratio":0.222,
+//          "better":"higher","peak_rss_kib":140288}
+// ratio is value / ceiling_value (null without a ceiling). Names must not hold '"' or '\'.
+inline void report(const Figure& f) {
+  auto number = [](double v) {
+    if (!std::isfinite(v)) return std::string("null");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return std::string(buf);
+  };
+  const bool has_ceiling = !f.ceiling.empty();
+  const double ratio = has_ceiling && f.ceiling_value != 0 ? f.value / f.ceiling_value : NAN;
+  const std::string ceiling = has_ceiling ? "\"" + f.ceiling + "\"" : "null";
+  const std::string ceiling_value = has_ceiling ? number(f.ceiling_value) : "null";
+  std::printf(
+      "BENCH {\"bench\":\"%s\",\"frames\":%llu,\"figure\":\"%s\",\"value\":%s,\"unit\":\"%s\","
+      "\"ceiling\":%s,\"ceiling_value\":%s,\"ratio\":%s,\"better\":\"%s\",\"peak_rss_kib\":%ld}\n",
+      f.bench, static_cast<unsigned long long>(f.frames), f.figure.c_str(), number(f.value).c_str(),
+      f.unit, ceiling.c_str(), ceiling_value.c_str(), number(ratio).c_str(),
+      f.higher_is_better ? "higher" : "lower",
+      f.peak_rss_kib >= 0 ? f.peak_rss_kib : peak_rss_kb());
+  std::fflush(stdout);
 }
 
 }  // namespace gwtape::bench

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "gwtape/fixtures/generator.h"
 #include "gwtape/gateway/envelope.h"
 #include "gwtape/gateway/events.h"
@@ -134,6 +135,18 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.0f | %.0f | %.0f%% |\n", row->name, mb / row->best_seconds,
                 texts.size() / row->best_seconds,
                 100.0 * parse_only.best_seconds / row->best_seconds);
+  }
+  const char* figures[] = {"envelope only", "typed decode, one pass", "typed decode, two passes",
+                           "handle_op"};
+  const Row* rows[] = {&envelope_only, &typed, &two_pass, &handled};
+  for (int i = 0; i < 4; ++i) {
+    gwtape::bench::report({.bench = "decode",
+                           .frames = texts.size(),
+                           .figure = figures[i],
+                           .value = texts.size() / rows[i]->best_seconds,
+                           .unit = "frames/s",
+                           .ceiling = "simdjson DOM parse",
+                           .ceiling_value = texts.size() / parse_only.best_seconds});
   }
   return 0;
 }

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -150,6 +151,20 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.0f | %zu | %.2f ms | %.2f ms | %.2f ms | %.3f | %zu |\n", r.name,
                 r.frames / r.seconds, r.beats, r.p50_ms, r.p99_ms, r.max_ms,
                 r.p99_ms / static_cast<double>(interval_ms), r.connections);
+  }
+  // A row with fewer than two beats has no lateness to speak of (null); one that reconnected
+  // says so in its name (a loaded machine: see docs/PERFORMANCE.md, Heartbeats).
+  for (const Row* r : {&flood, &direct}) {
+    std::string figure = std::string("p99 lateness, ") + r->name;
+    if (r->connections > 1) figure += ", reconnected";
+    bench::report({.bench = "heartbeat",
+                   .frames = batch.size(),
+                   .figure = figure,
+                   .value = r->beats >= 2 ? r->p99_ms : NAN,
+                   .unit = "ms",
+                   .ceiling = "idle connection",
+                   .ceiling_value = idle.p99_ms,
+                   .higher_is_better = false});
   }
   return 0;
 }

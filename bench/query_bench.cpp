@@ -232,6 +232,29 @@ int main(int argc, char** argv) {
       "\nratios: content scan / zstdcat|grep = %.2f; instr scan / zstdcat|grep = %.2f "
       "(MB/s over MB/s)\n",
       mbs(content) / mbs(grep), mbs(instr) / mbs(grep));
+  using gwtape::bench::report;
+  report({.bench = "query",
+          .frames = frames,
+          .figure = "filter t + guild_id (indexes)",
+          .value = count_t.seconds * 1e3,
+          .unit = "ms",
+          .ceiling = "same filter, indexes disabled",
+          .ceiling_value = noindex_t.seconds * 1e3,
+          .higher_is_better = false});
+  report({.bench = "query",
+          .frames = frames,
+          .figure = "scan json ->> LIKE",
+          .value = mbs(content),
+          .unit = "MB/s",
+          .ceiling = "zstdcat | grep -c",
+          .ceiling_value = mbs(grep)});
+  report({.bench = "query",
+          .frames = frames,
+          .figure = "scan instr",
+          .value = mbs(instr),
+          .unit = "MB/s",
+          .ceiling = "zstdcat | grep -c",
+          .ceiling_value = mbs(grep)});
   const bool same = instr.value == grep.value;
   if (!same)
     std::printf("warning: instr count %s != grep count %s\n", instr.value.c_str(),

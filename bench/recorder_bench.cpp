@@ -132,5 +132,27 @@ int main(int argc, char** argv) {
   std::printf(" MB\n  with recorder:   ");
   for (long kb : r.rss_kb) std::printf(" %.0f", kb / 1024.0);
   std::printf(" MB\n");
+  // Each with-recorder figure beside the same client without it, same dispatches.
+  const double rp50 = percentile(r.latency_us, 0.5), rp99 = percentile(r.latency_us, 0.99);
+  const double pp50 = percentile(p.latency_us, 0.5), pp99 = percentile(p.latency_us, 0.99);
+  const struct {
+    const char* figure;
+    double value, peer;
+    const char* unit;
+    bool higher_is_better;
+  } figures[] = {{"latency p50, with recorder", rp50, pp50, "us", false},
+                 {"latency p99, with recorder", rp99, pp99, "us", false},
+                 {"throughput, with recorder", batch.size() / r.seconds, batch.size() / p.seconds,
+                  "frames/s", true}};
+  for (const auto& f : figures) {
+    bench::report({.bench = "recorder",
+                   .frames = batch.size(),
+                   .figure = f.figure,
+                   .value = f.value,
+                   .unit = f.unit,
+                   .ceiling = "without recorder",
+                   .ceiling_value = f.peer,
+                   .higher_is_better = f.higher_is_better});
+  }
   return 0;
 }

@@ -319,6 +319,29 @@ int main(int argc, char** argv) {
                    : ("a DIFFERENT digest: " + replay1.best.digest + ", " + peer.best.digest +
                       ", " + peer1.best.digest)
                          .c_str());
+  auto rate = [](const RowResult& res) {
+    return static_cast<double>(res.best.frames) / res.best.seconds;
+  };
+  for (const char* name : {"read", "replay", "nlohmann", "replay-1", "nlohmann-1"}) {
+    const RowResult& res = results[name];
+    gwtape::bench::report({.bench = "replay",
+                           .frames = n,
+                           .figure = name,
+                           .value = rate(res),
+                           .unit = "frames/s",
+                           .ceiling = "simdjson DOM parse",
+                           .ceiling_value = rate(parse),
+                           .peak_rss_kib = res.peak_rss_kb});
+  }
+  // The aim is a multiple of the peer: this ratio is above 1.
+  gwtape::bench::report({.bench = "replay",
+                         .frames = n,
+                         .figure = "replay vs nlohmann",
+                         .value = rate(replay),
+                         .unit = "frames/s",
+                         .ceiling = "nlohmann::json",
+                         .ceiling_value = rate(peer),
+                         .peak_rss_kib = replay.peak_rss_kb});
   if (generated && !keep) {
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(log + s);
   }

@@ -224,6 +224,26 @@ int main(int argc, char** argv) {
           profile.c_str(), n, raw / 1e6, z3 / 1e6, raw / z3, with19 ? z19 / z3 : 0.0,
           static_cast<double>(per_frame) / z3, static_cast<double>(recorded->frame_bytes) / z3,
           static_cast<double>(compacted_bytes) / z3, ingest / 1e3, compact_s, lookup_ms);
+      // Bytes per frame, each beside whole-file zstd -3 of the same frames (lower is better).
+      const double per = static_cast<double>(n);
+      gwtape::bench::report({.bench = "size",
+                             .frames = n,
+                             .figure = "recorded, " + profile,
+                             .value = static_cast<double>(recorded->frame_bytes) / per,
+                             .unit = "B/frame",
+                             .ceiling = "whole-file zstd -3",
+                             .ceiling_value = z3 / per,
+                             .higher_is_better = false});
+      if (do_compact) {
+        gwtape::bench::report({.bench = "size",
+                               .frames = n,
+                               .figure = "compacted, " + profile,
+                               .value = static_cast<double>(compacted_bytes) / per,
+                               .unit = "B/frame",
+                               .ceiling = "whole-file zstd -3",
+                               .ceiling_value = z3 / per,
+                               .higher_is_better = false});
+      }
       std::fflush(stdout);
     }
   }

@@ -189,6 +189,7 @@ int main(int argc, char** argv) {
       "| handler | read-ahead | delivered | dispatches/s | 1/4 | 2/4 | 3/4 | 4/4 | peak | "
       "connections |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   int failed = 0;
+  Measured peer;
   for (const Spec& spec : kRows) {
     int out[2];
     if (pipe(out) != 0) return bench::fail(kBench, "pipe");
@@ -213,6 +214,20 @@ int main(int argc, char** argv) {
                 mib(r.quarter_kb[0] - r.base_kb), mib(r.quarter_kb[1] - r.base_kb),
                 mib(r.quarter_kb[2] - r.base_kb), mib(r.quarter_kb[3] - r.base_kb),
                 mib(r.peak_kb - r.base_kb), static_cast<unsigned long long>(r.connections));
+    // Each slow row's peak growth beside the no-op handler's (the first row, its peer).
+    if (&spec == &kRows[0]) {
+      peer = r;
+    } else {
+      bench::report({.bench = "slow_handler",
+                     .frames = frames,
+                     .figure = std::string("peak RSS growth, ") + spec.name,
+                     .value = mib(r.peak_kb - r.base_kb),
+                     .unit = "MiB",
+                     .ceiling = kRows[0].name,
+                     .ceiling_value = mib(peer.peak_kb - peer.base_kb),
+                     .higher_is_better = false,
+                     .peak_rss_kib = r.peak_kb});
+    }
     std::fflush(stdout);
   }
   kill(server, SIGTERM);

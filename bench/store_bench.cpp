@@ -234,6 +234,29 @@ int main(int argc, char** argv) {
   for (const auto& t : s->tables)
     std::printf(" %s %.1f B/frame;", t.name.c_str(), static_cast<double>(t.bytes) / n);
   std::printf("\n");
+  using gwtape::bench::report;
+  report({.bench = "store",
+          .frames = n,
+          .figure = "ingest",
+          .value = n / ours_s,
+          .unit = "frames/s",
+          .ceiling = "plain SQLite rows",
+          .ceiling_value = n / plain_s});
+  report({.bench = "store",
+          .frames = n,
+          .figure = "ingest per CPU-second",
+          .value = n / ours_cpu,
+          .unit = "frames/CPU-s",
+          .ceiling = "plain SQLite rows",
+          .ceiling_value = n / plain_cpu});
+  report({.bench = "store",
+          .frames = n,
+          .figure = "frame_bytes",
+          .value = static_cast<double>(s->frame_bytes) / n,
+          .unit = "B/frame",
+          .ceiling = "whole-file zstd -3",
+          .ceiling_value = static_cast<double>(zstd3) / n,
+          .higher_is_better = false});
   (void)got;
   if (keep) {
     std::printf("kept %s\n", log.c_str());

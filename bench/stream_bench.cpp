@@ -163,5 +163,18 @@ int main(int argc, char** argv) {
   std::printf("| import read + decode (ordered consumer) | %.0f | %.1f | |\n",
               static_cast<double>(read) / read_s, static_cast<double>(bytes) / 1e6 / read_s);
   std::printf("JetStream / log throughput: %.3f\n", log_s / js_s);
+  const double log_rate = static_cast<double>(n) / log_s;
+  bench::report({.bench = "stream",
+                 .frames = n,
+                 .figure = "JetStream publish, acknowledged",
+                 .value = static_cast<double>(n) / js_s,
+                 .unit = "frames/s",
+                 .ceiling = "local log (LogWriter)",
+                 .ceiling_value = log_rate});
+  bench::report({.bench = "stream",
+                 .frames = n,
+                 .figure = "import read + decode",
+                 .value = static_cast<double>(read) / read_s,
+                 .unit = "frames/s"});  // no peer measured for the import
   return 0;
 }
