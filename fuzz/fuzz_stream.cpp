@@ -2,18 +2,26 @@
 // `gwtape import nats://` reads), on any subject, headers and payload. Layout of an input: the
 // subject up to the first '\n', then header lines "Key: Value" up to an empty line, then the
 // payload. A decoded message must re-encode to the same fields (the format round-trips).
+// The whole input is also read as an identify lease's value (stream::lease_until, the one
+// parser of the `--nats-identify` KV bucket's bytes): a lease it accepts ends after 0 and
+// reads back the same from the value take() would write.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "fuzz_check.h"
+#include "gwtape/stream/identify_lease.h"
 #include "gwtape/stream/message.h"
 
 using namespace gwtape;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  if (const auto until = stream::lease_until(in)) {
+    FUZZ_CHECK(*until > 0);
+    FUZZ_CHECK(stream::lease_until(stream::lease_value(*until, 3, "f00d")) == until);
+  }
   auto nl = in.find('\n');
   const std::string_view subject = in.substr(0, nl);
   in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);

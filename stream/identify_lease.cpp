@@ -27,8 +27,21 @@ std::string nats_text(natsStatus s) {
 
 void on_connected(natsConnection*, void*) {}
 
-// "gwtape-identify until=<ns> shard=<id> holder=<id>": the lease's end, or nullopt when the
-// value is not one gwtape writes.
+}  // namespace
+
+std::string identify_bucket_for(std::string_view stream) {
+  return std::string(stream) + "_IDENTIFY";
+}
+
+std::string identify_key(std::string_view bot, int bucket) {
+  return "identify." + std::string(bot) + "." + std::to_string(bucket);
+}
+
+std::string lease_value(std::int64_t until_wall_ns, int shard_id, std::string_view holder) {
+  return std::string(kValuePrefix) + std::to_string(until_wall_ns) +
+         " shard=" + std::to_string(shard_id) + " holder=" + std::string(holder);
+}
+
 std::optional<std::int64_t> lease_until(std::string_view value) {
   if (value.substr(0, kValuePrefix.size()) != kValuePrefix) return std::nullopt;
   value.remove_prefix(kValuePrefix.size());
@@ -38,16 +51,6 @@ std::optional<std::int64_t> lease_until(std::string_view value) {
     return std::nullopt;
   }
   return until;
-}
-
-}  // namespace
-
-std::string identify_bucket_for(std::string_view stream) {
-  return std::string(stream) + "_IDENTIFY";
-}
-
-std::string identify_key(std::string_view bot, int bucket) {
-  return "identify." + std::string(bot) + "." + std::to_string(bucket);
 }
 
 struct IdentifyLease::Impl {
@@ -180,8 +183,7 @@ Result<LeaseAnswer> IdentifyLease::take(int bucket, int shard_id) {
   const std::int64_t now = m.clock->wall_ns();
   LeaseAnswer answer;
   answer.until_wall_ns = now + m.options.hold_ns;
-  answer.holder = std::string(kValuePrefix) + std::to_string(answer.until_wall_ns) +
-                  " shard=" + std::to_string(shard_id) + " holder=" + m.holder;
+  answer.holder = lease_value(answer.until_wall_ns, shard_id, m.holder);
   // A compare-and-set lost is read again once: to another taker (the answer then says whose
   // lease it is), or to the bucket's TTL, which dropped the ended lease between the read and the
   // write (the key is then absent, and created).

@@ -206,3 +206,18 @@ TEST_CASE("identify lease: no server answers -> kUnreachable, and the limiter as
   REQUIRE_FALSE(short_hold.ok());
   CHECK(short_hold.error().code == stream::Errc::kInvalidArgument);
 }
+
+TEST_CASE("identify lease: a value reads back its end; what gwtape did not write is refused",
+          "[stream][lease]") {
+  const std::string v = stream::lease_value(kBase + 5 * kMs, 3, "f00d");
+  CHECK(v == "gwtape-identify until=" + std::to_string(kBase + 5 * kMs) + " shard=3 holder=f00d");
+  CHECK(stream::lease_until(v) == kBase + 5 * kMs);
+  CHECK(stream::lease_until("gwtape-identify until=17") == 17);  // the rest is optional
+  for (const char* bad :
+       {"", "gwtape-identify until=", "gwtape-identify until=0", "gwtape-identify until=-5 shard=1",
+        "gwtape-identify until=12x", "gwtape-identify until=99999999999999999999",
+        "identify until=5", " gwtape-identify until=5"}) {
+    INFO(bad);
+    CHECK_FALSE(stream::lease_until(bad).has_value());
+  }
+}

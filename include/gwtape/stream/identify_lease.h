@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,12 @@ struct IdentifyLeaseOptions {
 std::string identify_bucket_for(std::string_view stream);
 // The key of one identify bucket's lease: `identify.<bot>.<bucket>`.
 std::string identify_key(std::string_view bot, int bucket);
+
+// A lease's value, as take() writes it: `gwtape-identify until=<ns> shard=<id> holder=<id>`.
+std::string lease_value(std::int64_t until_wall_ns, int shard_id, std::string_view holder);
+// The end (Unix-epoch ns, > 0) of the lease a value read from the KV bucket holds; nullopt for
+// a value gwtape did not write. The one parser of the bucket's bytes (fuzz_stream runs it).
+std::optional<std::int64_t> lease_until(std::string_view value);
 
 // What one attempt found.
 struct LeaseAnswer {
