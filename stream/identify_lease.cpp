@@ -12,20 +12,14 @@
 
 #include "gwtape/stream/jetstream.h"
 #include "gwtape/stream/message.h"
+#include "nats_util.h"
 
 namespace gwtape::stream {
 namespace {
 
 constexpr std::string_view kValuePrefix = "gwtape-identify until=";
 
-std::string nats_text(natsStatus s) {
-  const char* last = nats_GetLastError(nullptr);
-  std::string out = natsStatus_GetText(s);
-  if (last && *last && out != last) out += std::string(" (") + last + ")";
-  return out;
-}
-
-void on_connected(natsConnection*, void*) {}
+using detail::nats_text;
 
 }  // namespace
 
@@ -133,22 +127,9 @@ Result<std::shared_ptr<IdentifyLease>> IdentifyLease::open(IdentifyLeaseOptions 
   char holder[20];
   std::snprintf(holder, sizeof holder, "%llx", static_cast<unsigned long long>(new_recording_id()));
   impl->holder = holder;
-  std::string urls;
-  for (const auto& u : impl->options.urls) urls += (urls.empty() ? "" : ",") + u;
-  impl->where = urls + ": KV bucket " + impl->options.bucket;
-  std::vector<const char*> servers;
-  for (const auto& u : impl->options.urls) servers.push_back(u.c_str());
-  natsStatus s = natsOptions_Create(&impl->opts);
-  if (s == NATS_OK) {
-    s = natsOptions_SetServers(impl->opts, servers.data(), static_cast<int>(servers.size()));
-  }
+  impl->where = detail::join_urls(impl->options.urls) + ": KV bucket " + impl->options.bucket;
   // As JetStream::connect: every server, forever, in the background; connect returns at once.
-  if (s == NATS_OK) {
-    s = natsOptions_SetRetryOnFailedConnect(impl->opts, true, &on_connected, nullptr);
-  }
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(impl->opts, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(impl->opts, 200);
-  if (s == NATS_OK) s = natsOptions_SetTimeout(impl->opts, 1000);
+  natsStatus s = detail::background_options(&impl->opts, impl->options.urls, 200, 1000);
   if (s != NATS_OK) return make_error(Errc::kInvalidArgument, impl->where + ": " + nats_text(s));
   s = natsConnection_Connect(&impl->nc, impl->opts);
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) return impl->unreachable("connecting", s);

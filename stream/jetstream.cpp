@@ -5,24 +5,13 @@
 
 #include <cstdlib>
 
+#include "nats_util.h"
+
 namespace gwtape::stream {
 namespace {
 
-// libnats' own words for a failure: its thread-local last error, else the status text.
-std::string nats_text(natsStatus s) {
-  const char* last = nats_GetLastError(nullptr);
-  std::string out = natsStatus_GetText(s);
-  if (last && *last && out != last) out += std::string(" (") + last + ")";
-  return out;
-}
-
-std::string join(const std::vector<std::string>& urls) {
-  std::string out;
-  for (const auto& u : urls) out += (out.empty() ? "" : ",") + u;
-  return out;
-}
-
-void on_connected(natsConnection*, void*) {}
+using detail::join_urls;
+using detail::nats_text;
 
 bool takes_all(const jsStreamConfig* cfg, const std::string& want) {
   if (!cfg) return false;
@@ -59,7 +48,7 @@ struct JetStream::Impl {
     if (!final || natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED) {
       code = Errc::kUnreachable;
     }
-    return make_error(code, join(options.urls) + ": " + what + ": " + nats_text(s));
+    return make_error(code, join_urls(options.urls) + ": " + what + ": " + nats_text(s));
   }
 };
 
@@ -119,37 +108,24 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const JetStreamOptions& op
   }
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  std::vector<const char*> servers;
-  for (const auto& u : options.urls) servers.push_back(u.c_str());
-  natsStatus s = natsOptions_Create(&impl->opts);
-  if (s == NATS_OK) {
-    s = natsOptions_SetServers(impl->opts, servers.data(), static_cast<int>(servers.size()));
-  }
-  // Keep trying every server, forever, in the background: an outage is waited out. With a
-  // connected callback the first connect returns at once (NATS_NOT_YET_CONNECTED) instead of
-  // blocking until a server answers.
-  if (s == NATS_OK) {
-    s = natsOptions_SetRetryOnFailedConnect(impl->opts, true, &on_connected, nullptr);
-  }
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(impl->opts, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(impl->opts, options.reconnect_wait.count());
-  if (s == NATS_OK) s = natsOptions_SetTimeout(impl->opts, options.connect_timeout.count());
+  natsStatus s = detail::background_options(
+      &impl->opts, options.urls, options.reconnect_wait.count(), options.connect_timeout.count());
   // A server that stops answering (SIGKILL, a partition) is noticed within about 2 s.
   if (s == NATS_OK) s = natsOptions_SetPingInterval(impl->opts, 1000);
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(impl->opts, 2);
   if (s != NATS_OK) {
-    return make_error(Errc::kInvalidArgument, join(options.urls) + ": " + nats_text(s));
+    return make_error(Errc::kInvalidArgument, join_urls(options.urls) + ": " + nats_text(s));
   }
   s = natsConnection_Connect(&impl->nc, impl->opts);
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
-    return make_error(Errc::kUnreachable, join(options.urls) + ": " + nats_text(s));
+    return make_error(Errc::kUnreachable, join_urls(options.urls) + ": " + nats_text(s));
   }
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = options.ack_wait.count();
   s = natsConnection_JetStream(&impl->js, impl->nc, &jo);
   if (s != NATS_OK) {
-    return make_error(Errc::kUnreachable, join(options.urls) + ": JetStream: " + nats_text(s));
+    return make_error(Errc::kUnreachable, join_urls(options.urls) + ": JetStream: " + nats_text(s));
   }
   return std::unique_ptr<JetStream>(new JetStream(std::move(impl)));
 }
@@ -162,7 +138,7 @@ bool JetStream::connected() const {
 }
 
 const JetStreamOptions& JetStream::options() const { return impl_->options; }
-std::string JetStream::servers() const { return join(impl_->options.urls); }
+std::string JetStream::servers() const { return join_urls(impl_->options.urls); }
 
 Status JetStream::ensure_stream() {
   const auto& o = impl_->options;
