@@ -141,6 +141,12 @@ TEST_CASE("replay takes each connection's recorded end, and diverges when it is 
     REQUIRE(reader.ok());
     auto ends = (*reader)->connection_ends();
     REQUIRE(ends.ok());
+    // On a failure, every row: which connection ended how (a flake once recorded 10).
+    for (const auto& end : *ends) {
+      UNSCOPED_INFO("conn " << end.conn << " closed by " << static_cast<int>(end.closed_by)
+                            << " code " << (end.code ? std::to_string(*end.code) : "none") << " \""
+                            << end.reason << "\" at " << end.ts_ns);
+    }
     REQUIRE(ends->size() == 6);
     const auto& e = *ends;
     for (std::uint32_t i = 0; i < 6; ++i) CHECK(e[i].conn == i + 1);
