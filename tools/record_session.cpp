@@ -320,8 +320,9 @@ int RecordSession::run(std::atomic<int>& signals) {
     if (auto st = publisher->close(std::chrono::seconds(30)); !st.ok()) {
       nats_error = st.error().message;
     }
-    published = publisher->stats().acknowledged;
-    spilled = publisher->stats().spilled;
+    const auto stats = publisher->stats();
+    published = stats.acknowledged;
+    spilled = stats.spilled;
   }
   int code = fatal_code.load() != 0 ? fatal_code.load() : kOk;
   if (write_error) {
