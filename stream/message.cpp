@@ -142,15 +142,20 @@ std::string all_subjects(std::string_view stream) { return std::string(stream) +
 Message encode_begin(const RecordingKey& key, const store::RecordingInfo& info) {
   Message m = start(key, "rec", "begin", 0, 0);
   m.kind = Kind::kBegin;
+  // A free-text header is left out when empty: libnats reads a message with an empty header
+  // value back without any of its headers.
+  auto add_text = [&](const char* key, std::string_view value) {
+    if (!value.empty()) m.headers.emplace_back(key, one_line(value));
+  };
   m.headers.emplace_back(kStarted, std::to_string(info.started_at_ns));
-  m.headers.emplace_back(kGatewayUrl, one_line(info.gateway_url));
+  add_text(kGatewayUrl, info.gateway_url);
   m.headers.emplace_back(kApiVersion, std::to_string(info.api_version));
-  m.headers.emplace_back(kEncoding, one_line(info.encoding));
-  m.headers.emplace_back(kCompress, one_line(info.compress));
+  add_text(kEncoding, info.encoding);
+  add_text(kCompress, info.compress);
   m.headers.emplace_back(kIntents, std::to_string(info.intents));
   if (info.shard_id) m.headers.emplace_back(kShardId, std::to_string(*info.shard_id));
   if (info.shard_count) m.headers.emplace_back(kShardCount, std::to_string(*info.shard_count));
-  m.headers.emplace_back(kToolVersion, one_line(info.tool_version));
+  add_text(kToolVersion, info.tool_version);
   m.data = info.redactions;
   return m;
 }
@@ -245,9 +250,8 @@ Result<Decoded> decode(std::string_view subject, const Headers& h, std::string_v
                               {&d.info.encoding, kEncoding},
                               {&d.info.compress, kCompress},
                               {&d.info.tool_version, kToolVersion}}) {
-      auto v = text(subject, h, key);
-      if (!v) return std::move(v).error();
-      *field = std::move(*v);
+      const std::string* v = find(h, key);  // absent: empty (see encode_begin)
+      field->assign(v ? *v : std::string());
     }
     d.info.started_at_ns = *started;
     d.info.api_version = *api;
