@@ -3,7 +3,10 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <mutex>
+#include <unordered_map>
 
 #include "nats_util.h"
 
@@ -28,6 +31,26 @@ struct JetStream::Impl {
   natsOptions* opts = nullptr;
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
+  // The window in flight: each message id's outcome ("" acknowledged, else why not), written
+  // by on_ack on libnats' thread as the acknowledgements come back.
+  std::mutex ack_mu;
+  std::unordered_map<std::string, std::string> outcomes;
+
+  static void on_ack(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err, void* closure) {
+    auto* self = static_cast<Impl*>(closure);
+    const char* id = nullptr;
+    if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id) {
+      std::string why;
+      if (!ack) {
+        why = err && err->ErrText ? err->ErrText : "refused";
+        if (err && err->ErrCode)
+          why += " (JetStream error " + std::to_string(static_cast<int>(err->ErrCode)) + ")";
+      }
+      std::lock_guard lock(self->ack_mu);
+      self->outcomes[id] = std::move(why);
+    }
+    natsMsg_Destroy(msg);
+  }
 
   ~Impl() {
     if (js) jsCtx_Destroy(js);
@@ -123,6 +146,9 @@ Result<std::unique_ptr<JetStream>> JetStream::connect(const JetStreamOptions& op
   jsOptions jo;
   jsOptions_Init(&jo);
   jo.Wait = options.ack_wait.count();
+  jo.PublishAsync.MaxPending = kPublishWindow;
+  jo.PublishAsync.AckHandler = &Impl::on_ack;
+  jo.PublishAsync.AckHandlerClosure = impl.get();
   s = natsConnection_JetStream(&impl->js, impl->nc, &jo);
   if (s != NATS_OK) {
     return make_error(Errc::kUnreachable, join_urls(options.urls) + ": JetStream: " + nats_text(s));
@@ -178,36 +204,74 @@ Status JetStream::ensure_stream() {
 }
 
 Status JetStream::publish(const Message& message) {
-  natsMsg* msg = nullptr;
-  natsStatus s = natsMsg_Create(&msg, message.subject.c_str(), nullptr, message.data.data(),
-                                static_cast<int>(message.data.size()));
-  for (const auto& [k, v] : message.headers) {
-    if (s == NATS_OK) s = natsMsgHeader_Set(msg, k.c_str(), v.c_str());
+  const Message* one[] = {&message};
+  WindowResult r = publish_window(one);
+  return r.acknowledged == 1 ? Status{} : r.failure;
+}
+
+WindowResult JetStream::publish_window(std::span<const Message* const> messages) {
+  const std::size_t n = std::min(messages.size(), kPublishWindow);
+  {
+    std::lock_guard lock(impl_->ack_mu);
+    impl_->outcomes.clear();
   }
-  if (s != NATS_OK) {
-    natsMsg_Destroy(msg);
-    return make_error(Errc::kPublish, message.subject + ": " + nats_text(s));
-  }
+  auto failed = [&](const Message& m, const std::string& why) {
+    // Always worth retrying: right after a cluster restart a publish got "no responders" with
+    // a JetStream code that looked final, until the stream was loaded again.
+    return make_error(Errc::kUnreachable,
+                      servers() + ": publish " + m.msg_id + " on " + m.subject + ": " + why);
+  };
   jsPubOptions po;
   jsPubOptions_Init(&po);
-  po.MsgId = message.msg_id.c_str();
   po.ExpectStream = impl_->options.stream.c_str();
-  jsPubAck* ack = nullptr;
-  jsErrCode jerr{};
-  s = js_PublishMsg(&ack, impl_->js, msg, &po, &jerr);
-  natsMsg_Destroy(msg);
-  if (s != NATS_OK) {
-    // Always worth retrying: right after a cluster restart a publish got "no responders" with
-    // a JetStream code the refusal list above took as final (which one is not known yet: the
-    // message now carries it), until the stream was loaded again.
-    return make_error(
-        Errc::kUnreachable,
-        servers() + ": publish " + message.msg_id + " on " + message.subject + ": " + nats_text(s) +
-            (jerr ? " (JetStream error " + std::to_string(static_cast<int>(jerr)) + ")"
-                  : std::string()));
+  po.MaxWait = impl_->options.ack_wait.count();  // each message's own deadline
+  WindowResult r;
+  std::size_t sent = 0;
+  for (; sent < n; ++sent) {
+    const Message& m = *messages[sent];
+    natsMsg* msg = nullptr;
+    natsStatus s = natsMsg_Create(&msg, m.subject.c_str(), nullptr, m.data.data(),
+                                  static_cast<int>(m.data.size()));
+    for (const auto& [k, v] : m.headers) {
+      if (s == NATS_OK) s = natsMsgHeader_Set(msg, k.c_str(), v.c_str());
+    }
+    po.MsgId = m.msg_id.c_str();
+    if (s == NATS_OK) s = js_PublishMsgAsync(impl_->js, &msg, &po);
+    natsMsg_Destroy(msg);  // a no-op once the library took it
+    if (s != NATS_OK) {
+      r.failure = failed(m, nats_text(s));
+      break;
+    }
   }
-  jsPubAck_Destroy(ack);
-  return {};
+  if (sent > 0) {
+    // Each message times out on its own after ack_wait; the extra second is slack for
+    // libnats' timer. What is still pending after it is taken back (its late acknowledgement
+    // is then ignored) and counts as not acknowledged.
+    jsPubOptions wait;
+    jsPubOptions_Init(&wait);
+    wait.MaxWait = impl_->options.ack_wait.count() + 1000;
+    if (js_PublishAsyncComplete(impl_->js, &wait) != NATS_OK) {
+      natsMsgList pending{};
+      if (js_PublishAsyncGetPendingList(&pending, impl_->js) == NATS_OK) {
+        natsMsgList_Destroy(&pending);
+      }
+    }
+  }
+  std::lock_guard lock(impl_->ack_mu);
+  for (; r.acknowledged < sent; ++r.acknowledged) {
+    const Message& m = *messages[r.acknowledged];
+    auto it = impl_->outcomes.find(m.msg_id);
+    if (it == impl_->outcomes.end()) {
+      r.failure = failed(m, "no acknowledgement within " +
+                                std::to_string(impl_->options.ack_wait.count()) + " ms");
+      return r;
+    }
+    if (!it->second.empty()) {
+      r.failure = failed(m, it->second);
+      return r;
+    }
+  }
+  return r;
 }
 
 Result<std::unique_ptr<StreamReader>> JetStream::read(const std::string& filter,

@@ -11,6 +11,9 @@
 namespace gwtape::stream {
 namespace {
 
+// Payload bytes one window sends at most (besides kPublishWindow messages).
+constexpr std::size_t kWindowBytes = std::size_t{4} << 20;
+
 std::size_t weight(const Message& m) {
   std::size_t n = m.subject.size() + m.data.size() + m.msg_id.size() + 64;
   for (const auto& [k, v] : m.headers) n += k.size() + v.size() + 4;
@@ -66,26 +69,39 @@ struct Publisher::Impl {
     bool have_stream = false;
     auto wait = options.retry_wait;
     std::deque<Message> refill;  // the head range's messages, read back from its source
+    std::vector<const Message*> window;
     for (;;) {
-      Message head;
+      window.clear();
+      bool from_refill = false;
       SpillSource* source = nullptr;
       std::uint64_t from = 0, to = 0;
       {
         std::unique_lock lock(mu);
         cv.wait(lock, [&] { return stopping || error || !spool.empty(); });
         if (error || spool.empty()) return;  // stopping with nothing left, or failed
-        Item& item = spool.front();
-        if (!item.spilled) {
-          head = item.message;  // a copy: the spool keeps it until acknowledged
-        } else if (item.from > item.to) {
+        const Item& head = spool.front();
+        if (head.spilled && head.from > head.to) {
           pop_head();  // the range is published
           continue;
-        } else if (refill.empty()) {
-          source = sources[item.recording].get();
-          from = item.from;
-          to = item.to;
+        }
+        if (head.spilled && refill.empty()) {
+          source = sources[head.recording].get();
+          from = head.from;
+          to = head.to;
+        } else if (head.spilled) {
+          from_refill = true;
+          for (std::size_t i = 0; i < refill.size() && i < kPublishWindow; ++i) {
+            window.push_back(&refill[i]);
+          }
         } else {
-          head = refill.front();
+          // The held messages at the head, up to a window or the first range. The pointers
+          // stay valid unlocked: append only pushes at the back, and only this thread pops.
+          std::size_t bytes = 0;
+          for (const Item& item : spool) {
+            if (item.spilled || window.size() == kPublishWindow || bytes >= kWindowBytes) break;
+            window.push_back(&item.message);
+            bytes += item.message.data.size();
+          }
         }
       }
       if (source) {
@@ -105,7 +121,7 @@ struct Publisher::Impl {
         continue;
       }
       // Nothing is sent while no server is connected: libnats would buffer it and the
-      // acknowledgement would time out anyway; this says so at once.
+      // acknowledgements would time out anyway; this says so at once.
       Status st = js->connected()
                       ? Status{}
                       : make_error(Errc::kUnreachable,
@@ -114,26 +130,32 @@ struct Publisher::Impl {
         st = js->ensure_stream();
         have_stream = st.ok();
       }
-      if (st.ok()) st = js->publish(head);
+      std::size_t acknowledged = 0;
       if (st.ok()) {
+        WindowResult r = js->publish_window(window);
+        acknowledged = r.acknowledged;
+        if (acknowledged < window.size()) st = r.failure;
+      }
+      if (acknowledged > 0) {
         std::lock_guard lock(mu);
-        Item& item = spool.front();
-        if (item.spilled) {
-          item.from = head.seq + 1;
-          refill.pop_front();
-          if (item.from > item.to) pop_head();
+        if (from_refill) {
+          Item& head = spool.front();
+          head.from = window[acknowledged - 1]->seq + 1;
+          refill.erase(refill.begin(), refill.begin() + static_cast<std::ptrdiff_t>(acknowledged));
+          if (head.from > head.to) pop_head();
         } else {
-          pop_head();
+          for (std::size_t i = 0; i < acknowledged; ++i) pop_head();
         }
-        ++stats.acknowledged;
+        stats.acknowledged += acknowledged;
         stats.reachable = true;
         wait = options.retry_wait;
-        continue;
       }
+      if (st.ok()) continue;
       // A stream that is not ours, or one the cluster refuses for good (a single server asked
       // for replicas, subjects another stream has), does not get better by waiting; an outage,
       // a leader election or a lost acknowledgement does. The stream is looked up again after
-      // a failure (it may have been deleted meanwhile).
+      // a failure (it may have been deleted meanwhile). The retry starts at the first message
+      // not acknowledged, with the same ids: what a window stored after it is deduplicated.
       if (st.error().code == Errc::kStream) {
         fail(st.error());
         return;

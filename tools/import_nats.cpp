@@ -5,7 +5,8 @@
 // run on an existing log continues where the last stopped: per recording it skips what the log
 // already holds (frames up to its last (connection, time), counted at that tail), and a
 // recording the log has ended is left alone. Duplicates in the stream (a republish outside the
-// duplicate window) are skipped by their sequence number.
+// duplicate window) are skipped by their sequence number, and a message a retried publish
+// stored late is put back in its place (each recording is written in sequence order).
 #include "import_nats.h"
 
 #include <unistd.h>
@@ -296,24 +297,20 @@ int import_nats_slice(const Command& command, const NatsSlice& slice, const std:
     }
     return false;
   };
-  std::uint64_t in_slice = 0;
-  failed = read_all(**js, filter, since, total, read_code, [&](stream::Decoded& d) {
-    std::optional<std::string> none;
-    if (d.kind == stream::Kind::kBegin || d.kind == stream::Kind::kEnd) return none;
-    const std::int64_t ts = d.kind == stream::Kind::kFrame ? d.frame.ts_ns : d.end.ts_ns;
-    if (ts < since || ts > until) return none;
-    ++in_slice;
+  // Writes one message of the slice, in its recording's sequence order.
+  auto emit = [&](stream::Decoded& d) -> std::optional<std::string> {
     auto& last = last_seq[d.recording];
-    if (d.seq <= last) return none;  // a duplicate
+    if (d.seq <= last) return std::nullopt;  // a duplicate
     last = d.seq;
     if (auto why = take(d.recording)) {
-      if (*why == "ended") return none;
+      if (*why == "ended") return std::nullopt;
       return why;
     }
+    const std::int64_t ts = d.kind == stream::Kind::kFrame ? d.frame.ts_ns : d.end.ts_ns;
     const std::uint32_t conn = d.kind == stream::Kind::kFrame ? d.frame.conn : d.end.conn;
     if (already_held(d.recording, conn, ts)) {
       ++skipped;
-      return none;
+      return std::nullopt;
     }
     auto st = d.kind == stream::Kind::kFrame ? writer->append(std::move(d.frame))
                                              : writer->connection_ended(std::move(d.end));
@@ -322,8 +319,34 @@ int import_nats_slice(const Command& command, const NatsSlice& slice, const std:
       return std::optional<std::string>("store");
     }
     if (d.kind == stream::Kind::kFrame) ++frames;
-    return none;
+    return std::nullopt;
+  };
+  // A publish retried after a failure can store a message up to kPublishWindow - 1 places
+  // after one that follows it (stream/jetstream.h, "Order"): each recording's messages wait
+  // here until kPublishWindow of them are held, and leave smallest sequence number first.
+  std::map<std::int64_t, std::map<std::uint64_t, stream::Decoded>> waiting;
+  std::uint64_t in_slice = 0;
+  failed = read_all(**js, filter, since, total, read_code, [&](stream::Decoded& d) {
+    std::optional<std::string> none;
+    if (d.kind == stream::Kind::kBegin || d.kind == stream::Kind::kEnd) return none;
+    const std::int64_t ts = d.kind == stream::Kind::kFrame ? d.frame.ts_ns : d.end.ts_ns;
+    if (ts < since || ts > until) return none;
+    ++in_slice;
+    if (d.seq <= last_seq[d.recording]) return none;  // a duplicate of one written
+    auto& held_back = waiting[d.recording];
+    held_back.emplace(d.seq, std::move(d));  // a duplicate of one waiting is not taken
+    if (held_back.size() < stream::kPublishWindow) return none;
+    auto first = held_back.begin();
+    auto err = emit(first->second);
+    held_back.erase(first);
+    return err;
   });
+  for (auto& [rec, held_back] : waiting) {
+    for (auto& [seq, d] : held_back) {
+      if (failed || store_error) break;
+      failed = emit(d);
+    }
+  }
   if (store_error) return report_store_error(command, *store_error);
   if (failed) return report(command, read_code, *failed);
   if (in_slice == 0) {

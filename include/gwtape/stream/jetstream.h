@@ -1,13 +1,21 @@
 // gwtape/stream/jetstream.h — a connection to a NATS JetStream cluster (libnats), the stream
-// gwtape writes to, synchronous publishing with acknowledgement, and an ordered reader.
+// gwtape writes to, publishing with acknowledgement (a window of messages in flight at once),
+// and an ordered reader.
 //
 // `JetStream::connect` takes a list of server URLs and returns at once even when none answers:
 // libnats keeps trying them (and reconnects after a loss) in the background, and an operation
 // that needs a server fails with kUnreachable until one answers. `ensure_stream` creates the
 // stream (subjects `<NAME>.>`, file storage, N replicas) when it is missing and refuses one of
-// another shape. `publish` returns once JetStream acknowledged the message (stored on a quorum
-// of its replicas), or with the error; a republish of the same message id inside the stream's
-// duplicate window is acknowledged without being stored twice.
+// another shape. `publish_window` sends up to kPublishWindow messages without waiting between
+// them, then waits for their acknowledgements (each message stored on a quorum of its
+// replicas) and says how many of the first ones were acknowledged; a republish of the same
+// message id inside the stream's duplicate window is acknowledged without being stored twice.
+//
+// Order: a window's messages reach the stream in the order sent, but when one of them fails
+// (a leader election, no responder for a moment) a later one of the same window may already
+// be stored; retried from the failed one on, the failed message then lands up to
+// kPublishWindow - 1 places after a message that followed it. A reader orders a recording's
+// messages by their sequence number (docs/SCHEMA.md); `gwtape import` does.
 //
 // Thread-safety: one JetStream may be used from one thread at a time (the Publisher gives it a
 // thread of its own). Lifetimes: a StreamReader must not outlive the JetStream it came from.
@@ -17,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +60,17 @@ struct StreamMessage {
 
 class StreamReader;
 
+// Most messages one publish_window sends before waiting for acknowledgements; also the farthest
+// a recording's message can land after one that followed it (see Order above).
+inline constexpr std::size_t kPublishWindow = 256;
+
+// What publish_window did: the first `acknowledged` messages are stored (in order); when that
+// is fewer than all, `failure` says why the next one was not (kUnreachable: worth retrying).
+struct WindowResult {
+  std::size_t acknowledged = 0;
+  Status failure;
+};
+
 class JetStream {
  public:
   // Errors: kInvalidArgument (no URL, a bad stream name). Never waits for a server.
@@ -65,8 +85,13 @@ class JetStream {
   // `<NAME>.>`, or when the cluster cannot create it (fewer servers than replicas...).
   Status ensure_stream();
   // Publishes with the message id and waits for the acknowledgement. kUnreachable for what a
-  // retry may cure (no server, no answer, a leader election); kStream for a refusal for good.
+  // retry may cure (no server, no answer, a leader election).
   Status publish(const Message& message);
+  // Publishes *messages[0..n), n = min(size, kPublishWindow), each with its message id,
+  // without waiting between them, then waits up to ack_wait for all their acknowledgements.
+  // Messages after the first failure may be stored too: retry from `acknowledged` on, with
+  // the same ids. The messages are only read during the call.
+  WindowResult publish_window(std::span<const Message* const> messages);
 
   // The number of messages of the stream matching `filter` at or after `since_ns` (0: all),
   // read in stream order. kStream when there is no such stream.

@@ -1,11 +1,14 @@
 // gwtape/stream/publisher.h — publishes a recording's messages to JetStream on its own thread,
-// in order, each acknowledged before the next, through a bounded local spool.
+// in order, up to a window of them in flight at once, through a bounded local spool.
 //
 // `append` only moves the message into the spool (never waits on the network), so the
 // gateway's loop is not held up by JetStream. The publisher's thread creates the stream if it
-// is missing, then publishes the spool's head and drops it only once JetStream acknowledged
-// it; a failure (the cluster unreachable, a leader election) is retried with the same message
-// id, so the stream holds every message once, in the order appended. While JetStream does not
+// is missing, then publishes the spool's head, up to kPublishWindow messages at once
+// (JetStream::publish_window), and drops each only once JetStream acknowledged it and every
+// message before it; a failure (the cluster unreachable, a leader election) is retried from
+// the first message not acknowledged, with the same message ids, so the stream holds every
+// message once, in the order appended except where a retry moved one (at most
+// kPublishWindow - 1 places: jetstream.h, "Order"). While JetStream does not
 // acknowledge, the spool grows; past `spool_bytes` `append` refuses the message with
 // kSpoolFull and the publisher keeps that error: a message is never dropped silently.
 // A refusal that retrying cannot cure (a stream of another shape) stops the publisher too.
