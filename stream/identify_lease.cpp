@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "gwtape/stream/jetstream.h"
 #include "gwtape/stream/message.h"
@@ -55,9 +59,49 @@ struct IdentifyLease::Impl {
   natsOptions* opts = nullptr;
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
-  mutable std::mutex mu;  // serializes take(); guards kv and stats
+  std::mutex mu;  // serializes take(); guards kv
   kvStore* kv = nullptr;
+  mutable std::mutex stats_mu;  // apart from mu: stats() never waits for a request
   Stats stats;
+
+  void count(std::uint64_t Stats::*field, const std::string* failure = nullptr) {
+    std::lock_guard lock(stats_mu);
+    ++(stats.*field);
+    if (failure) stats.last_failure = *failure;
+  }
+
+  // Background: the attempts try_take asked for, by (bucket, shard), and their answers once
+  // the worker thread has them. An answer older than kAnswerKeepsNs is not used.
+  static constexpr std::int64_t kAnswerKeepsNs = 1'000'000'000;
+  struct Attempt {
+    std::optional<Result<LeaseAnswer>> answer;
+    std::int64_t answered_wall_ns = 0;
+  };
+  std::mutex attempts_mu;
+  std::condition_variable attempts_cv;
+  std::map<std::pair<int, int>, Attempt> attempts;
+  std::deque<std::pair<int, int>> queue;  // asked, not yet tried
+  bool stopping = false;
+  std::thread worker;
+
+  // `answer` in the limiter's terms (see try_take).
+  std::int64_t when(const Result<LeaseAnswer>& answer, std::int64_t now_ns) const {
+    if (!answer.ok()) return now_ns + std::chrono::nanoseconds(options.retry_unreachable).count();
+    const std::int64_t wall = clock->wall_ns();
+    if (answer->granted) {
+      // Taken in the background a moment ago: used only while the identify still arrives
+      // within the margin the hold allows; else it is left to end.
+      const std::int64_t taken = answer->until_wall_ns - options.hold_ns;
+      if (!options.background || wall - taken <= IdentifyLeaseOptions::kHoldMarginNs / 2) {
+        return now_ns;
+      }
+    } else if (answer->until_wall_ns == 0) {
+      return now_ns + std::chrono::nanoseconds(options.retry_conflict).count();
+    }
+    // Just after the lease's end, in the caller's (monotonic) time: now_ns was read before the
+    // wall clock was, so the end itself could still find the lease held.
+    return now_ns + std::max<std::int64_t>(answer->until_wall_ns - wall, 0) + 1'000'000;
+  }
 
   ~Impl() {
     if (kv) kvStore_Destroy(kv);
@@ -138,16 +182,50 @@ Result<std::shared_ptr<IdentifyLease>> IdentifyLease::open(IdentifyLeaseOptions 
   jo.Wait = impl->options.op_timeout.count();
   s = natsConnection_JetStream(&impl->js, impl->nc, &jo);
   if (s != NATS_OK) return impl->unreachable("JetStream", s);
-  return std::shared_ptr<IdentifyLease>(new IdentifyLease(std::move(impl)));
+  std::shared_ptr<IdentifyLease> lease(new IdentifyLease(std::move(impl)));
+  if (lease->impl_->options.background) {
+    IdentifyLease* self = lease.get();
+    lease->impl_->worker = std::thread([self] { self->serve(); });
+  }
+  return lease;
 }
 
 IdentifyLease::IdentifyLease(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-IdentifyLease::~IdentifyLease() = default;
+
+IdentifyLease::~IdentifyLease() {
+  {
+    std::lock_guard lock(impl_->attempts_mu);
+    impl_->stopping = true;
+  }
+  impl_->attempts_cv.notify_all();
+  if (impl_->worker.joinable()) impl_->worker.join();
+}
+
+void IdentifyLease::serve() {
+  Impl& m = *impl_;
+  for (;;) {
+    std::pair<int, int> next;
+    {
+      std::unique_lock lock(m.attempts_mu);
+      m.attempts_cv.wait(lock, [&] { return m.stopping || !m.queue.empty(); });
+      if (m.stopping) return;
+      next = m.queue.front();
+      m.queue.pop_front();
+    }
+    auto answer = take(next.first, next.second);
+    std::lock_guard lock(m.attempts_mu);
+    auto it = m.attempts.find(next);
+    if (it != m.attempts.end()) {
+      it->second.answer = std::move(answer);
+      it->second.answered_wall_ns = m.clock->wall_ns();
+    }
+  }
+}
 
 const std::string& IdentifyLease::holder_id() const { return impl_->holder; }
 
 IdentifyLease::Stats IdentifyLease::stats() const {
-  std::lock_guard lock(impl_->mu);
+  std::lock_guard lock(impl_->stats_mu);
   return impl_->stats;
 }
 
@@ -155,8 +233,7 @@ Result<LeaseAnswer> IdentifyLease::take(int bucket, int shard_id) {
   Impl& m = *impl_;
   std::lock_guard lock(m.mu);
   auto failed = [&m](Error e) -> Result<LeaseAnswer> {
-    ++m.stats.failures;
-    m.stats.last_failure = e.message;
+    m.count(&Stats::failures, &e.message);
     return e;
   };
   if (auto st = m.ensure_bucket(); !st.ok()) return failed(std::move(st).error());
@@ -182,7 +259,7 @@ Result<LeaseAnswer> IdentifyLease::take(int bucket, int shard_id) {
                                                         "\", not a gwtape identify lease"));
       }
       if (*until > now) {  // held, by another process or another shard of this one
-        ++m.stats.held;
+        m.count(&Stats::held);
         return LeaseAnswer{false, *until, value};
       }
       s = kvStore_Update(nullptr, m.kv, key.c_str(), answer.holder.data(),
@@ -194,32 +271,39 @@ Result<LeaseAnswer> IdentifyLease::take(int bucket, int shard_id) {
       return failed(m.unreachable("reading " + key, s));
     }
     if (s == NATS_OK) {
-      ++m.stats.granted;
+      m.count(&Stats::granted);
       answer.granted = true;
       return answer;
     }
     if (!m.lost_race(s)) return failed(m.unreachable("taking " + key, s));
     if (attempt == 1) {
-      ++m.stats.held;
+      m.count(&Stats::held);
       return LeaseAnswer{};
     }
   }
 }
 
 std::int64_t IdentifyLease::try_take(int bucket, int shard_id, std::int64_t now_ns) {
-  auto answer = take(bucket, shard_id);
-  const auto& o = impl_->options;
-  if (!answer.ok()) {
-    return now_ns + std::chrono::nanoseconds(o.retry_unreachable).count();
+  Impl& m = *impl_;
+  if (!m.options.background) return m.when(take(bucket, shard_id), now_ns);
+  std::optional<Result<LeaseAnswer>> answer;
+  {
+    std::lock_guard lock(m.attempts_mu);
+    auto [it, fresh] = m.attempts.try_emplace({bucket, shard_id});
+    if (!fresh && it->second.answer &&
+        m.clock->wall_ns() - it->second.answered_wall_ns > Impl::kAnswerKeepsNs) {
+      it->second = {};  // an answer nobody came for in time (the connection went): ask again
+      fresh = true;
+    }
+    if (fresh) {
+      m.queue.push_back(it->first);
+      m.attempts_cv.notify_one();
+    }
+    if (!it->second.answer) return now_ns + IdentifyLeaseOptions::kAskAgainNs;
+    answer = std::move(it->second.answer);
+    m.attempts.erase(it);
   }
-  if (answer->granted) return now_ns;
-  if (answer->until_wall_ns == 0) {
-    return now_ns + std::chrono::nanoseconds(o.retry_conflict).count();
-  }
-  // Just after the lease's end, in the caller's (monotonic) time: now_ns was read before the
-  // wall clock was, so the end itself could still find the lease held.
-  const std::int64_t left = answer->until_wall_ns - impl_->clock->wall_ns();
-  return now_ns + std::max<std::int64_t>(left, 0) + 1'000'000;
+  return m.when(*answer, now_ns);
 }
 
 }  // namespace gwtape::stream

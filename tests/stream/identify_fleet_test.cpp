@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "gwtape/server/loopback_gateway.h"
 #include "recorder/record_child.h"
@@ -179,4 +180,48 @@ TEST_CASE("record: --shard I-J/N and --nats-identify are checked", "[stream][cli
     CHECK(run_gwtape(args, dir, "run", nullptr, &err) == 2);
     CHECK(err.find(c.says) != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "record --nats-identify: NATS frozen when a shard must identify again; it beats and waits",
+    "[stream][cli][lease]") {
+  const auto dir = fresh_dir("identify-outage");
+  NatsCluster nats(dir / "nats", 1);
+  auto srv = start_gateway();  // heartbeats every 400 ms
+  Child rec({"record", "--out", (dir / "rec.gwtape").string(), "--gateway", srv->url(),
+             "--compress", "none", "--nats", nats.urls(), "--nats-identify"},
+            kStreamToken, dir);
+  REQUIRE(srv->wait_for_identifies(1, 20s));
+  int n = 0;
+  burst(*srv, n, 20);
+  REQUIRE(settled(*srv, 10s));
+
+  // NATS stops answering, and the session ends: the shard must identify anew, and may not
+  // until the lease is known to be its own.
+  nats.node(0).freeze(true);
+  REQUIRE(srv->invalidate_session(false).ok());
+  std::this_thread::sleep_for(8s);
+  const auto frozen = srv->observations();
+  // The gateway's thread goes on meanwhile: the new connection heartbeats at its interval.
+  const auto since = std::chrono::steady_clock::now() - 3s;
+  int beats = 0;
+  for (const auto& f : frozen.frames) {
+    if (f.op == 1 && f.connection == 2 && f.at >= since) ++beats;
+  }
+  nats.node(0).freeze(false);
+  INFO(rec.err());
+  CHECK(frozen.identifies == 1);
+  CHECK(frozen.connections.size() == 2);
+  CHECK(beats >= 5);  // 7 or 8 at 400 ms
+
+  // NATS back: the identify goes, the recording goes on, and every frame reaches the stream.
+  REQUIRE(srv->wait_for_identifies(2, 20s));
+  burst(*srv, n, 20);
+  REQUIRE(settled(*srv, 10s));
+  rec.signal(SIGTERM);
+  CHECK(rec.wait(40s) == 0);
+  CHECK(rec.err().find("identifies wait for it") != std::string::npos);
+  const auto imported = dir / "imported.gwtape";
+  REQUIRE(run_gwtape({"import", nats.urls(), "--out", imported.string()}, dir, "import") == 0);
+  CHECK(require_same_frames(dir / "rec.gwtape", imported) > 40);
 }

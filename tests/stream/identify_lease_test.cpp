@@ -3,11 +3,13 @@
 #include "gwtape/stream/identify_lease.h"
 
 #include <nats/nats.h>
+#include <signal.h>
 
 #include <atomic>
 #include <catch2/catch_test_macros.hpp>
 #include <thread>
 
+#include "gwtape/stream/jetstream.h"
 #include "recorder/record_child.h"
 #include "stream/nats_servers.h"
 
@@ -26,6 +28,7 @@ stream::IdentifyLeaseOptions lease_options(const std::string& url, std::int64_t 
   o.bucket = "LEASES";
   o.bot = "42";
   o.hold_ns = hold_ns;
+  o.background = false;  // try_take answers from take() itself: exact, on a manual clock
   return o;
 }
 
@@ -220,4 +223,91 @@ TEST_CASE("identify lease: a value reads back its end; what gwtape did not write
     INFO(bad);
     CHECK_FALSE(stream::lease_until(bad).has_value());
   }
+}
+
+TEST_CASE("identify lease in the background: try_take never waits on NATS, frozen or not",
+          "[stream][lease]") {
+  const auto dir = fresh_dir("lease-background");
+  NatsCluster nats(dir / "nats", 1);
+  gateway::SystemClock clock;
+  auto opts = lease_options(nats.node(0).url(), 700 * kMs);
+  opts.background = true;
+  opts.op_timeout = 2s;
+  auto lease = stream::IdentifyLease::open(opts, clock);
+  REQUIRE(lease.ok());
+  // Asks until granted or `limit` passes; the slowest try_take call, and whether granted.
+  struct Asked {
+    bool granted = false;
+    std::chrono::steady_clock::duration slowest{};
+    int calls = 0;
+  };
+  auto ask = [&](int bucket, std::chrono::milliseconds limit) {
+    Asked a;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!a.granted && std::chrono::steady_clock::now() < end) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::int64_t now = clock.now_ns();
+      const std::int64_t at = (*lease)->try_take(bucket, bucket, now);
+      a.slowest = std::max(a.slowest, std::chrono::steady_clock::now() - t0);
+      ++a.calls;
+      a.granted = at == now;
+      if (!a.granted)
+        std::this_thread::sleep_for(std::min<std::int64_t>(at - now, 20'000'000) * 1ns);
+    }
+    return a;
+  };
+  const auto up = ask(1, 10s);
+  REQUIRE(up.granted);
+  CHECK(up.calls >= 2);  // the first call only asked
+  // The server frozen (SIGSTOP: connected, never answering): each KV request waits its 2 s
+  // on the lease's thread, none on the caller's.
+  nats.node(0).freeze(true);
+  const auto frozen = ask(2, 5s);
+  nats.node(0).freeze(false);
+  CHECK_FALSE(frozen.granted);
+  CHECK(frozen.calls > 20);
+  CHECK(frozen.slowest < 1s);
+  CHECK((*lease)->stats().failures >= 1);
+  // Thawed: granted again.
+  const auto thawed = ask(2, 15s);
+  CHECK(thawed.granted);
+  CHECK(thawed.slowest < 1s);
+}
+
+TEST_CASE("identify lease: an R3 bucket keeps a lease through the loss of a node",
+          "[stream][lease]") {
+  const auto dir = fresh_dir("lease-r3");
+  NatsCluster nats(dir / "nats", 3);
+  gateway::SystemClock clock;
+  auto opts = lease_options("", 20'000 * kMs);  // outlives the election below
+  opts.urls = *stream::parse_urls(nats.urls());
+  opts.replicas = 3;
+  auto a = stream::IdentifyLease::open(opts, clock);
+  auto b = stream::IdentifyLease::open(opts, clock);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  auto taken = take_when_up(**a, 2, 2);
+  INFO((taken.ok() ? std::string() : taken.error().message));
+  REQUIRE(taken.ok());
+  REQUIRE(taken->granted);
+  // Made with three replicas.
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  jsStreamInfo* si = nullptr;
+  REQUIRE(natsConnection_ConnectTo(&nc, nats.node(1).url().c_str()) == NATS_OK);
+  REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  REQUIRE(js_GetStreamInfo(&si, js, "KV_LEASES", nullptr, nullptr) == NATS_OK);
+  CHECK(si->Config->Replicas == 3);
+  jsStreamInfo_Destroy(si);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);
+  // A node SIGKILLed (perhaps the bucket's leader): the two left still hold the lease, and
+  // nobody else gets the bucket.
+  nats.node(0).kill(SIGKILL);
+  auto after = take_when_up(**b, 2, 6);
+  INFO((after.ok() ? std::string() : after.error().message));
+  REQUIRE(after.ok());
+  CHECK_FALSE(after->granted);
+  CHECK(after->until_wall_ns == taken->until_wall_ns);
+  CHECK(after->holder.find("holder=" + (*a)->holder_id()) != std::string::npos);
 }

@@ -127,6 +127,10 @@ void NatsServer::kill(int sig) {
   pid_ = -1;
 }
 
+void NatsServer::freeze(bool frozen) {
+  if (pid_ > 0) ::kill(pid_, frozen ? SIGSTOP : SIGCONT);
+}
+
 NatsCluster::NatsCluster(std::filesystem::path dir, int n) {
   std::vector<int> ports, cluster_ports;
   for (int i = 0; i < n; ++i) {

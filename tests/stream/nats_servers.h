@@ -26,6 +26,8 @@ class NatsServer {
 
   void start();        // REQUIREs the binary; returns once the client port accepts
   void kill(int sig);  // and reaps it (SIGTERM: a clean stop, SIGKILL: a crash)
+  // SIGSTOP / SIGCONT: connections stay open, nothing is answered meanwhile.
+  void freeze(bool frozen);
   bool running() const { return pid_ > 0; }
   std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   int port() const { return port_; }

@@ -12,13 +12,19 @@
 // history 1, TTL the lease's hold) lets the server drop an ended lease by itself too.
 //
 // `try_take` never waits for the slot: it answers with a time to ask again (the protocol keeps
-// beating meanwhile). It waits only for NATS: at most `op_timeout` for the first connection, and
-// as long for each KV request (a read and a write). While NATS does not answer, no identify
-// goes (the fleet's limit is not known to be kept): it asks again every `retry_unreachable`.
+// beating meanwhile). Nor, by default (`background`), for NATS: it hands the attempt to a
+// thread of the lease's own and answers "ask again in 10 ms" until that thread has the answer,
+// so a connection's loop thread never waits on the network. `take` waits for NATS: at most
+// `op_timeout` for the first connection, and as long for each KV request (a read and a write).
+// While NATS does not answer, no identify goes (the fleet's limit is not known to be kept): it
+// asks again every `retry_unreachable`. A lease granted in the background is used only within
+// half the hold margin of its taking (later, the identify could come too close to the next
+// holder's); past that it is left to end, and asked for again.
 //
 // Thread-safety: every method may be called from any thread (the shards of a process share one
-// lease object; calls are serialized inside). Lifetimes: the clock must outlive the lease;
-// `open` returns a shared owner (an IdentifyLimiter keeps one).
+// lease object; calls are serialized inside). Lifetimes: the clock must outlive the lease, and
+// with `background` be safe to read from two threads (SystemClock is); `open` returns a shared
+// owner (an IdentifyLimiter keeps one); the destructor waits for an attempt under way.
 #pragma once
 
 #include <chrono>
@@ -48,6 +54,9 @@ struct IdentifyLeaseOptions {
   std::chrono::milliseconds op_timeout{500};          // one KV request, or the first connect
   std::chrono::milliseconds retry_unreachable{1000};  // NATS did not answer: ask again after
   std::chrono::milliseconds retry_conflict{20};       // lost a race: ask again after
+  // try_take asks NATS on the lease's own thread (false: on the caller's, through take()).
+  bool background = true;
+  static constexpr std::int64_t kAskAgainNs = 10'000'000;  // background: answer not there yet
 };
 
 // The bucket name `gwtape record --nats-identify` uses for stream `stream`: `<stream>_IDENTIFY`.
@@ -86,7 +95,8 @@ class IdentifyLease final : public gateway::IdentifyCoordinator {
   Result<LeaseAnswer> take(int bucket, int shard_id);
 
   // gateway::IdentifyCoordinator: take() in the limiter's terms (now_ns is the clock's
-  // monotonic time): now_ns when granted; else the lease's end, or a retry delay.
+  // monotonic time): now_ns when granted; else the lease's end, or a retry delay (with
+  // `background`, now_ns + kAskAgainNs while the attempt is under way).
   std::int64_t try_take(int bucket, int shard_id, std::int64_t now_ns) override;
 
   struct Stats {
@@ -104,6 +114,7 @@ class IdentifyLease final : public gateway::IdentifyCoordinator {
 
  private:
   explicit IdentifyLease(std::unique_ptr<Impl> impl);
+  void serve();  // the background thread: the attempts try_take asked for, one at a time
   std::unique_ptr<Impl> impl_;
 };
 
