@@ -181,8 +181,9 @@ gateway::Result<gateway::TransportMessage> LogTransport::receive(std::int64_t ti
     }
     ++stats_.received;
     gateway::TransportMessage message;
-    message.data.reserve(f->text.size() + store::kTextPadding);
-    message.data.assign(f->text);
+    // Taken, not copied: the text already has the padding the parser wants, and a cursor
+    // reading ahead fills the next one on its own thread.
+    message.data = cursor_->take_text();
     current_id_ = f->id;
     take();
     return message;

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gwtape/store/log_reader.h"
@@ -46,6 +47,7 @@ class ReadAhead {
   // As FrameCursor::next() and frame().
   Result<bool> next();
   const StoredFrame& frame() const { return *frame_; }
+  std::string take_text() { return std::exchange(frame_->text, {}); }
 
  private:
   struct Item {
@@ -77,7 +79,7 @@ class ReadAhead {
 
   Batch* current_ = nullptr;  // the owner's
   std::size_t pos_ = 0;
-  const StoredFrame* frame_ = nullptr;
+  StoredFrame* frame_ = nullptr;
   std::thread worker_;  // last: started once everything above exists
 };
 
