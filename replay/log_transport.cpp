@@ -181,9 +181,8 @@ gateway::Result<gateway::TransportMessage> LogTransport::receive(std::int64_t ti
     }
     ++stats_.received;
     gateway::TransportMessage message;
-    // Taken, not copied: the text already has the padding the parser wants, and a cursor
-    // reading ahead fills the next one on its own thread.
-    message.data = cursor_->take_text();
+    message.data.reserve(f->text.size() + store::kTextPadding);
+    message.data.assign(f->text);
     current_id_ = f->id;
     take();
     return message;

@@ -223,10 +223,6 @@ const StoredFrame& FrameCursor::frame() const {
   return impl_->ahead ? impl_->ahead->frame() : impl_->frame;
 }
 
-std::string FrameCursor::take_text() {
-  return impl_->ahead ? impl_->ahead->take_text() : std::exchange(impl_->frame.text, {});
-}
-
 Result<bool> FrameCursor::next() {
   Impl& m = *impl_;
   if (m.ahead) return m.ahead->next();

@@ -23,7 +23,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <utility>
 #include <vector>
 
 #include "gwtape/store/log_reader.h"
@@ -47,7 +46,6 @@ class ReadAhead {
   // As FrameCursor::next() and frame().
   Result<bool> next();
   const StoredFrame& frame() const { return *frame_; }
-  std::string take_text() { return std::exchange(frame_->text, {}); }
 
  private:
   struct Item {
@@ -79,7 +77,7 @@ class ReadAhead {
 
   Batch* current_ = nullptr;  // the owner's
   std::size_t pos_ = 0;
-  StoredFrame* frame_ = nullptr;
+  const StoredFrame* frame_ = nullptr;
   std::thread worker_;  // last: started once everything above exists
 };
 

@@ -195,51 +195,5 @@ TEST_CASE("store: a read-ahead cursor stops cleanly when dropped mid-scan") {
   CHECK(c.error().message.find("drop.gwtape") != std::string::npos);
 }
 
-TEST_CASE("store: take_text hands over each frame's text, padded, with either cursor") {
-  TempDir dir;
-  const std::string path = dir.file("take.gwtape");
-  {
-    WriterOptions opts;
-    opts.block_frames = 16;
-    auto w = LogWriter::open(path, opts);
-    REQUIRE(w.ok());
-    auto rec = (*w)->begin_recording({});
-    REQUIRE(rec.ok());
-    for (const Frame& f : FrameBuilder(7).session(*rec, 1200)) REQUIRE((*w)->append(f).ok());
-    REQUIRE((*w)->close().ok());
-  }
-  auto r = LogReader::open(path);
-  REQUIRE(r.ok());
-  std::vector<std::string> texts;
-  for (const std::string& line : scan(**r, {}, false)) {
-    texts.push_back(line.substr(line.find('{')));  // the text, after the fields
-  }
-  REQUIRE(texts.size() == 1200);
-  for (bool read_ahead : {false, true}) {
-    INFO("read_ahead " << read_ahead);
-    FrameQuery q;
-    q.read_ahead = read_ahead;
-    auto c = (*r)->frames(q);
-    REQUIRE(c.ok());
-    std::size_t i = 0;
-    for (;; ++i) {
-      auto more = (*c)->next();
-      REQUIRE(more.ok());
-      if (!*more) break;
-      REQUIRE(i < texts.size());
-      // Every other frame is taken; the others are read in place, as before.
-      if (i % 2 == 1) {
-        CHECK((*c)->frame().text == texts[i]);
-        continue;
-      }
-      std::string text = (*c)->take_text();
-      CHECK(text == texts[i]);
-      CHECK(text.capacity() >= text.size() + kTextPadding);
-      CHECK((*c)->frame().text.empty());
-    }
-    CHECK(i == texts.size());
-  }
-}
-
 }  // namespace
 }  // namespace gwtape::store

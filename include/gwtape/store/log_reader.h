@@ -52,10 +52,6 @@ class FrameCursor {
   Result<bool> next();
   // REQUIRES: the last next() returned true.
   const StoredFrame& frame() const;
-  // The current frame's text, moved out (with its spare capacity: kTextPadding), for a caller
-  // that keeps it instead of copying it; frame().text is empty afterwards. A cursor reading
-  // ahead then allocates the next text on its own thread. REQUIRES: as frame().
-  std::string take_text();
 
   struct Impl;
 
