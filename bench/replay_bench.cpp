@@ -12,6 +12,9 @@
 // thread, the reading included. Every row's cache digest must be the same.
 // Every row runs in a process of its own (this binary again, with --row), so the peak RSS and
 // the CPU time it reports are that row's alone. Rows run round-robin, the best round is kept.
+// Each row's process has its heap on transparent huge pages (GLIBC_TUNABLES=
+// glibc.malloc.hugetlb=1), as `gwtape replay` runs itself, unless GLIBC_TUNABLES already names
+// that setting (glibc.malloc.hugetlb=0: on 4 KiB pages, as before 2026-12-08).
 //
 // usage: replay_bench [--frames N] [--rounds N] [--dir DIR] [--log FILE] [--keep]
 //   --log FILE  replay an existing log (first recording) instead of generating one
@@ -22,6 +25,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -262,6 +266,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "replay_bench: writing %zu generated frames to %s\n", n, log.c_str());
     if (auto problem = write_log(log, n); !problem.empty()) return fail(problem);
   }
+  if (const char* t = std::getenv("GLIBC_TUNABLES");
+      t == nullptr || std::strstr(t, "glibc.malloc.hugetlb") == nullptr) {
+    const std::string value = (t != nullptr && *t != '\0' ? std::string(t) + ":" : std::string()) +
+                              "glibc.malloc.hugetlb=1";
+    ::setenv("GLIBC_TUNABLES", value.c_str(), 1);
+  }
+  std::fprintf(stderr, "replay_bench: rows run with GLIBC_TUNABLES=%s\n",
+               std::getenv("GLIBC_TUNABLES"));
   const char* names[] = {"read", "parse", "replay", "nlohmann", "replay-1", "nlohmann-1"};
   std::map<std::string, RowResult> results;
   for (int r = 0; r < rounds; ++r) {

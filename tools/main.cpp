@@ -1,5 +1,9 @@
 // gwtape — record, replay and query Discord gateway sessions.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "cli.h"
@@ -31,6 +35,29 @@ void print_help(std::FILE* out) {
   for (const Command* c : kCommands) {
     std::fprintf(out, "  %-8.*s %.*s\n", static_cast<int>(c->name.size()), c->name.data(),
                  static_cast<int>(c->summary.size()), c->summary.data());
+  }
+}
+
+// glibc reads its malloc tunables once, at startup, so `gwtape replay` runs itself again, once,
+// with its heap on transparent huge pages (glibc.malloc.hugetlb=1: malloc madvises what it
+// maps). A replay's cache is tens to hundreds of MB of small objects, built as fast as frames
+// are read: on 4 KiB pages its page faults and TLB misses cost a replay about a fifth of its
+// time on the 2-core VM (docs/PERFORMANCE.md, Replay). A GLIBC_TUNABLES that already names
+// the setting is left alone (glibc.malloc.hugetlb=0 turns it off); a failed exec goes on as
+// before, the environment as it was.
+void rerun_on_huge_pages(char** argv) {
+  const char* const kTunable = "glibc.malloc.hugetlb";
+  const char* had = std::getenv("GLIBC_TUNABLES");
+  if (had != nullptr && std::strstr(had, kTunable) != nullptr) return;
+  const std::string before = had != nullptr ? had : "";
+  const std::string value =
+      (before.empty() ? std::string() : before + ":") + std::string(kTunable) + "=1";
+  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  if (had != nullptr) {
+    ::setenv("GLIBC_TUNABLES", before.c_str(), 1);
+  } else {
+    ::unsetenv("GLIBC_TUNABLES");
   }
 }
 
@@ -70,6 +97,7 @@ int main(int argc, char** argv) {
     std::printf("gwtape %s\n", GWTAPE_VERSION);
     return kOk;
   }
+  if (name == kReplayCommand.name) rerun_on_huge_pages(argv);
   for (const Command* c : kCommands) {
     if (c->name == name) return c->run(Args(argv + 2, argv + argc));
   }
