@@ -40,6 +40,11 @@ struct Held {
   std::uint64_t at_tail = 0;  // ... and how many frames share them
 };
 
+// When a frame or connection end read from the stream happened (ns since the Unix epoch).
+std::int64_t time_of(const stream::Decoded& d) {
+  return d.kind == stream::Kind::kFrame ? d.frame.ts_ns : d.end.ts_ns;
+}
+
 Result<std::map<std::int64_t, Held>, store::Errc> read_held(const std::string& path) {
   std::map<std::int64_t, Held> held;
   if (::access(path.c_str(), F_OK) != 0) return held;
@@ -306,7 +311,7 @@ int import_nats_slice(const Command& command, const NatsSlice& slice, const std:
       if (*why == "ended") return std::nullopt;
       return why;
     }
-    const std::int64_t ts = d.kind == stream::Kind::kFrame ? d.frame.ts_ns : d.end.ts_ns;
+    const std::int64_t ts = time_of(d);
     const std::uint32_t conn = d.kind == stream::Kind::kFrame ? d.frame.conn : d.end.conn;
     if (already_held(d.recording, conn, ts)) {
       ++skipped;
@@ -329,7 +334,7 @@ int import_nats_slice(const Command& command, const NatsSlice& slice, const std:
   failed = read_all(**js, filter, since, total, read_code, [&](stream::Decoded& d) {
     std::optional<std::string> none;
     if (d.kind == stream::Kind::kBegin || d.kind == stream::Kind::kEnd) return none;
-    const std::int64_t ts = d.kind == stream::Kind::kFrame ? d.frame.ts_ns : d.end.ts_ns;
+    const std::int64_t ts = time_of(d);
     if (ts < since || ts > until) return none;
     ++in_slice;
     if (d.seq <= last_seq[d.recording]) return none;  // a duplicate of one written
